@@ -1,0 +1,1 @@
+"""A stateful mock of the Waldur site-agent and Prefactor agent APIs, driven by spec/."""

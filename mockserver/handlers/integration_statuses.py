@@ -1,0 +1,93 @@
+"""Integration statuses: list (filters, `o` ordering, pagination), count and retrieve."""
+from __future__ import annotations
+
+import re
+
+from connexion import request
+
+from mockserver.auth import current_user
+from mockserver.errors import waldur_detail
+from mockserver.handlers.responses import absolute_url, headers_only, json_response, mock
+from mockserver.pagination import paginate
+from mockserver.store import AGENT_TYPES, IntegrationStatus
+from mockserver.wire import normalize_uuid, waldur_time
+
+STATUSES_PATH = "/api/marketplace-integration-statuses/"
+OFFERINGS_PATH = "/api/marketplace-provider-offerings/"
+OFFERING_URL = re.compile(re.escape(OFFERINGS_PATH) + r"([0-9a-fA-F-]{32,36})/?$")
+NOT_FOUND = "No IntegrationStatus matches the given query."
+
+
+def render(status: IntegrationStatus) -> dict:
+    return {
+        "agent_type": AGENT_TYPES[status.agent_type],
+        "status": status.status,
+        "last_request_timestamp": waldur_time(status.last_request_timestamp),
+        "offering": absolute_url(f"{OFFERINGS_PATH}{status.offering}/"),
+        "url": absolute_url(f"{STATUSES_PATH}{status.uuid}/"),
+    }
+
+
+def offering_of_url(url: str) -> str | None:
+    match = OFFERING_URL.search(url)
+    return normalize_uuid(match.group(1)) if match else None
+
+
+def uuids(values) -> set[str | None]:
+    return {normalize_uuid(value) for value in values or ()}
+
+
+def ordered(statuses: list[IntegrationStatus], ordering: list[str] | None) -> list[IntegrationStatus]:
+    """`last_request_timestamp` ascending puts nulls last and descending first, as PostgreSQL does."""
+    if not ordering:
+        return statuses
+    key = ordering[0]
+    ascending = sorted(statuses, key=lambda s: (s.last_request_timestamp is None, s.last_request_timestamp or 0))
+    return ascending if key == "last_request_timestamp" else ascending[::-1]
+
+
+def matching_statuses(agent_type=None, customer_uuid=None, o=None, offering=None, offering_slug=None,
+                      offering_uuid=None, parent_offering_uuid=None, status=None) -> list[IntegrationStatus]:
+    store, user = mock().store, current_user(request)
+    offering_from_url = offering_of_url(offering) if offering is not None else None
+    wanted_offerings = uuids(offering_uuid)
+    slugs = set(offering_slug or ())
+    labels = set(status or ())
+
+    def matches(item: IntegrationStatus) -> bool:
+        of = store.offerings[item.offering]
+        return ((agent_type is None or item.agent_type == int(agent_type))
+                and (customer_uuid is None or of["customer"] == normalize_uuid(customer_uuid))
+                and (offering is None or item.offering == offering_from_url)
+                and (not offering_uuid or item.offering in wanted_offerings)
+                and (not slugs or of["slug"] in slugs)
+                and (parent_offering_uuid is None or of["parent"] == normalize_uuid(parent_offering_uuid))
+                and (not labels or item.status in labels))
+
+    visible = [item for item in store.integration_statuses.values()
+               if store.can_see_integration_status(user, item) and matches(item)]
+    return ordered(visible, o)
+
+
+async def marketplace_integration_statuses_list(agent_type=None, customer_uuid=None, o=None, offering=None,
+                                                offering_slug=None, offering_uuid=None, parent_offering_uuid=None,
+                                                status=None):
+    page, headers = paginate(request, matching_statuses(agent_type, customer_uuid, o, offering, offering_slug,
+                                                        offering_uuid, parent_offering_uuid, status))
+    return json_response([render(item) for item in page], headers=headers)
+
+
+async def marketplace_integration_statuses_count(agent_type=None, customer_uuid=None, o=None, offering=None,
+                                                 offering_slug=None, offering_uuid=None, parent_offering_uuid=None,
+                                                 status=None):
+    _, headers = paginate(request, matching_statuses(agent_type, customer_uuid, o, offering, offering_slug,
+                                                     offering_uuid, parent_offering_uuid, status))
+    return headers_only(headers)
+
+
+async def marketplace_integration_statuses_retrieve(uuid: str):
+    store = mock().store
+    item = store.integration_status(uuid)
+    if item is None or not store.can_see_integration_status(current_user(request), item):
+        raise waldur_detail(404, NOT_FOUND)
+    return json_response(render(item))

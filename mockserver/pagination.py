@@ -1,0 +1,52 @@
+"""Waldur's list pagination: `page`/`page_size`, a bare array, `Link` and `X-Result-Count`."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mockserver.errors import waldur_detail
+
+DEFAULT_PAGE_SIZE = 10
+MAX_PAGE_SIZE = 300
+
+
+def page_size_from(raw: str | None) -> int:
+    """Waldur's rule: capped at 300; 0, negative or not a number falls back to 10."""
+    try:
+        size = int(raw) if raw is not None else DEFAULT_PAGE_SIZE
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return DEFAULT_PAGE_SIZE if size <= 0 else min(size, MAX_PAGE_SIZE)
+
+
+def page_number_from(raw: str | None, page_count: int) -> int:
+    if raw is None:
+        return 1
+    if raw == "last":
+        return page_count
+    try:
+        number = int(raw)
+    except ValueError:
+        raise waldur_detail(404, "Invalid page.") from None
+    if not 1 <= number <= page_count:
+        raise waldur_detail(404, "Invalid page.")
+    return number
+
+
+def paginate(request, items: Sequence) -> tuple[Sequence, dict[str, str]]:
+    """The requested page of `items` and the headers that describe it."""
+    size = page_size_from(request.query_params.get("page_size"))
+    page_count = max(1, -(-len(items) // size))
+    number = page_number_from(request.query_params.get("page"), page_count)
+    url = request.url
+
+    def link(page: int) -> str:
+        return str(url.remove_query_params("page") if page == 1 else url.include_query_params(page=page))
+
+    links = [f'<{link(1)}>; rel="first"']
+    if number > 1:
+        links.append(f'<{link(number - 1)}>; rel="prev"')
+    if number < page_count:
+        links.append(f'<{link(number + 1)}>; rel="next"')
+    links.append(f'<{link(page_count)}>; rel="last"')
+    start = (number - 1) * size
+    return items[start:start + size], {"Link": ", ".join(links), "X-Result-Count": str(len(items))}

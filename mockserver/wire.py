@@ -1,0 +1,53 @@
+"""How values look on the wire: Waldur's hex uuids and timestamps, Prefactor's ids."""
+import os
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+
+CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+UUID_INPUT = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+
+
+def hex_uuid() -> str:
+    return uuid.uuid4().hex
+
+
+def normalize_uuid(value: object) -> str | None:
+    """The 32-hex-digit form of a uuid given with or without hyphens; None if it is not one."""
+    if not isinstance(value, str) or not UUID_INPUT.fullmatch(value):
+        return None
+    return value.replace("-", "").lower()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def waldur_time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="microseconds")
+
+
+def prefactor_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str | datetime | None) -> datetime | None:
+    if text is None or isinstance(text, datetime):
+        return text
+    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def prefactor_id(partition: int) -> str:
+    """A fresh id in Prefactor's layout: 48-bit milliseconds, 30-bit partition, 80 random bits."""
+    millis = int(time.time() * 1000) & ((1 << 48) - 1)
+    value = (millis << 110) | ((partition & ((1 << 30) - 1)) << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(155, -1, -5))
+
+
+def prefactor_partition(an_id: str) -> int:
+    value = 0
+    for char in an_id:
+        value = (value << 5) | CROCKFORD.index(char)
+    return (value >> 80) & ((1 << 30) - 1)

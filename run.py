@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""The project's two entry points, runnable with nothing but Python 3.11+.
+
+    python3 run.py mock [mockserver options]   start the mock with its default data
+    python3 run.py test [pytest options]       run the whole test suite
+
+Both create ./.venv and install the project into it on first use (and again when
+pyproject.toml changes), then hand over to the real command inside the venv.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".installed-from"
+
+
+def ensure_venv() -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print("run.py: creating .venv", file=sys.stderr)
+        venv.create(VENV, with_pip=True)
+    print("run.py: installing the project and its test dependencies into .venv", file=sys.stderr)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    commands = {
+        "mock": [str(PYTHON), "-m", "mockserver"],
+        "test": [str(PYTHON), "-m", "pytest"],
+    }
+    if not argv or argv[0] not in commands:
+        print(__doc__, file=sys.stderr)
+        return 2
+    ensure_venv()
+    os.chdir(ROOT)
+    os.execv(commands[argv[0]][0], commands[argv[0]] + argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -27,7 +27,7 @@ from mockserver.errors import ApiError, error_for_path, to_connexion_response
 from mockserver.handlers import handler_for
 from mockserver.journal import Journal
 from mockserver.faults import Faults
-from mockserver.middleware import BufferBody, ProvideMock, RecordRequests, SimulateTrouble
+from mockserver.middleware import BufferBody, JsonErrorsOnly, ProvideMock, RecordRequests, SimulateTrouble
 from mockserver.specs import OperationIndex, document
 from mockserver.store import Store
 from mockserver.validation import PrefactorBodyValidator, WaldurBodyValidator, WaldurParameterValidator
@@ -108,6 +108,7 @@ def create_app(data: dict | None = None, *, admin_surface: bool = True, validate
         Middleware(ProvideMock, mock=mock),
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
                    expose_headers=["Link", "X-Result-Count"]),
+        Middleware(JsonErrorsOnly),
         Middleware(BufferBody),
         Middleware(RecordRequests),
         Middleware(SimulateTrouble),

@@ -1,8 +1,9 @@
 """Each API's own error format, and the exception that carries an answer in it."""
 from __future__ import annotations
 
-import orjson
 from connexion.lifecycle import ConnexionResponse
+
+from mockserver.wire import json_bytes
 
 PREFACTOR_PREFIX = "/api/v1/"
 
@@ -56,7 +57,7 @@ def error_for_path(path: str, status: int, waldur_message: str, prefactor_messag
 def to_connexion_response(error: ApiError, with_body: bool = True) -> ConnexionResponse:
     return ConnexionResponse(
         status_code=error.status,
-        body=orjson.dumps(error.body) if with_body else b"",
+        body=json_bytes(error.body) if with_body else b"",
         content_type="application/json",
         headers=dict(error.headers),
     )

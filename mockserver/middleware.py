@@ -2,18 +2,20 @@
 size limit, the request journal and simulated trouble (faults and `Prefer`)."""
 from __future__ import annotations
 
-import orjson
+from http import HTTPStatus
+
 from starlette.responses import Response
 
 from mockserver.errors import ApiError, error_for_path
 from mockserver.faults import apply_fault, preferred, simulated_answer
+from mockserver.wire import json_bytes
 
 MAX_BODY_BYTES = 1024 * 1024
 RAW_BODY_KEY = "mock_raw_body"
 
 
 async def answer(error: ApiError, scope, receive, send) -> None:
-    body = b"" if scope["method"] == "HEAD" else orjson.dumps(error.body)
+    body = b"" if scope["method"] == "HEAD" else json_bytes(error.body)
     await Response(body, error.status, headers=error.headers, media_type="application/json")(scope, receive, send)
 
 
@@ -41,6 +43,33 @@ class ProvideMock:
             scope["mock"] = self.mock
             scope.setdefault("state", {})
         await self.app(scope, receive, send)
+
+
+class JsonErrorsOnly:
+    """A safety net: an error answered by a layer that knows no API (Starlette's plain-text
+    "Not Found", a redirect target) is rewritten in the format of the API the path belongs to."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rewriting = False
+
+        async def send_(message):
+            nonlocal rewriting
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                if b"json" not in content_type:
+                    rewriting = True
+                    phrase = HTTPStatus(message["status"]).phrase if message["status"] in HTTPStatus._value2member_map_ else "Error"
+                    error = error_for_path(scope["path"], message["status"], f"{phrase}.")
+                    return await answer(error, scope, receive, send)
+            if not rewriting:
+                await send(message)
+
+        await self.app(scope, receive, send_)
 
 
 class BufferBody:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import typing as t
+from urllib.parse import parse_qsl, urlencode
 
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
 from connexion.validators import AbstractRequestBodyValidator
+from connexion.utils import make_type
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 
@@ -78,7 +80,10 @@ def filter_message(parameter: dict, raw: object) -> str:
     schema = parameter.get("schema", {})
     item = schema.get("items", schema)
     if "enum" in item:
-        value = raw[0] if isinstance(raw, list) and raw else raw
+        # django-filter names the first value that is not a choice, not merely the first value.
+        values = raw if isinstance(raw, list) else [raw]
+        choices = {str(choice) for choice in item["enum"]}
+        value = next((value for value in values if str(value) not in choices), values[0] if values else raw)
         return f"Select a valid choice. {value} is not one of the available choices."
     if "0-9a-fA-F" in str(item.get("pattern", "")):
         return "Enter a valid UUID."
@@ -89,20 +94,45 @@ def filter_message(parameter: dict, raw: object) -> str:
     return "Enter a valid value."
 
 
+def conforms(raw: str, schema: dict) -> bool:
+    try:
+        value = make_type(raw, schema.get("type", "string"), schema.get("format"))
+    except (ValueError, TypeError, KeyError):
+        return False
+    return compiled(schema).is_valid(value)
+
+
 class WaldurParameterValidator(ParameterValidator):
     """Collects every invalid query filter into one DRF map.
 
     Path uuids are not checked here: a malformed uuid names no object, which the handler
-    answers with the object's 404. Parameters marked `x-lenient` in the spec are never
-    refused (the real service falls back to a default). An invalid `page` is 404
-    "Invalid page.", as Django's paginator answers.
+    answers with the object's 404. Empty list filters, and invalid values of parameters
+    marked `x-lenient` in the spec, are dropped from the request, as the real service ignores
+    them (`page_size` then falls back to its default). An invalid `page` is 404 "Invalid page.", as Django's
+    paginator answers.
     """
+
+    def validate(self, scope) -> None:
+        if scope.get("query_string"):
+            declared = {p["name"]: p for p in self.parameters.get("query", [])}
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            kept = [(name, value) for name, value in pairs if not self.ignored(declared.get(name), value)]
+            if len(kept) != len(pairs):
+                scope["query_string"] = urlencode(kept).encode("latin-1")
+        super().validate(scope)
+
+    @staticmethod
+    def ignored(parameter: dict | None, value: str) -> bool:
+        """An empty list filter means no filter; x-lenient parameters skip invalid values."""
+        if parameter is None:
+            return False
+        if value == "" and parameter["schema"].get("type") == "array":
+            return True
+        return bool(parameter.get("x-lenient")) and not conforms(value, parameter["schema"])
 
     def validate_request(self, request: ConnexionRequest) -> None:
         errors: dict[str, list[str]] = {}
         for parameter in self.parameters.get("query", []):
-            if parameter.get("x-lenient"):
-                continue
             name = parameter["name"]
             if name == "page":
                 if request.query_params.get(name) not in (None, "last") and self.validate_query_parameter(parameter, request):

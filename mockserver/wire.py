@@ -1,9 +1,12 @@
 """How values look on the wire: Waldur's hex uuids and timestamps, Prefactor's ids."""
+import json
 import os
 import re
 import time
 import uuid
 from datetime import datetime, timezone
+
+import orjson
 
 CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 UUID_INPUT = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
@@ -51,3 +54,11 @@ def prefactor_partition(an_id: str) -> int:
     for char in an_id:
         value = (value << 5) | CROCKFORD.index(char)
     return (value >> 80) & ((1 << 30) - 1)
+
+
+def json_bytes(data: object) -> bytes:
+    """JSON for a response body; strings with lone surrogates (valid in JSON text) are escaped."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode()

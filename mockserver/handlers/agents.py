@@ -1,6 +1,8 @@
 """Prefactor: create an agent (with caller-chosen ids and idempotency keys)."""
 from __future__ import annotations
 
+import orjson
+
 from mockserver.errors import prefactor_error
 from mockserver.handlers.responses import json_response, mock
 from mockserver.wire import prefactor_id, prefactor_partition, prefactor_time
@@ -17,7 +19,10 @@ def available_actions(status: str, instance_total: int) -> dict:
             "delete": retired or instance_total == 0}
 
 
-async def create_agent(body: dict):
+async def create_agent(body: dict | bytes):
+    if isinstance(body, bytes):
+        # Without a Content-Type Connexion validates the body as JSON but hands over the raw bytes.
+        body = orjson.loads(body)
     store = mock().store
     details, key = body["details"], body.get("idempotency_key")
     if key is not None and key in store.idempotency_keys:
@@ -27,7 +32,7 @@ async def create_agent(body: dict):
                                   "idempotency_key_reused")
         return json_response({"status": "success", "details": store.agents[agent_id].details}, status=200)
     if "id" in details and details["id"] in store.agents:
-        raise prefactor_error(422, "The request is invalid.", errors={"details.id": ["has already been taken"]})
+        raise prefactor_error(409, "An agent with this id already exists.", "already_exists")
     agent_id = details.get("id") or fresh_id(store)
     now = prefactor_time(store.now())
     agent = {

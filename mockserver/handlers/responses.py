@@ -1,13 +1,14 @@
 """Building answers: JSON bodies encoded once, and the request facts handlers need."""
 from __future__ import annotations
 
-import orjson
 from connexion import request
 from connexion.lifecycle import ConnexionResponse
 
+from mockserver.wire import json_bytes
+
 
 def json_response(data: object, status: int = 200, headers: dict | None = None) -> ConnexionResponse:
-    return ConnexionResponse(status_code=status, body=orjson.dumps(data), content_type="application/json",
+    return ConnexionResponse(status_code=status, body=json_bytes(data), content_type="application/json",
                              headers=headers or {})
 
 

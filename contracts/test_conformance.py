@@ -46,9 +46,10 @@ def conformance_schema(api: str, base_url: str | None, authorization: str | None
 
 
 def _sent_as_empty_list(case) -> set[str]:
-    """Array parameters sent as `name=`: on the wire that is the empty list, which is valid,
-    whatever invalid one-element list Schemathesis meant by it."""
-    arrays = {p.name for p in case.operation.query if p.definition.get("schema", {}).get("type") == "array"}
+    """Comma-separated array parameters sent as `name=`: on the wire that is the empty list,
+    which is valid, whatever invalid one-element list Schemathesis meant by it."""
+    arrays = {p.name for p in case.operation.query
+              if p.definition.get("schema", {}).get("type") == "array" and p.definition.get("explode") is False}
     return {name for name, value in (case.query or {}).items() if name in arrays and value in ("", [""], [])}
 
 

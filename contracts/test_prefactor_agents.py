@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 
 import pytest
@@ -14,6 +15,7 @@ from contracts.evidence import Rule
 pytestmark = [pytest.mark.prefactor, pytest.mark.writes]
 AGENTS = "/api/v1/agent"
 SOURCE = "seed 004; notes/prefactor.md"
+CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 ID = re.compile(_load("prefactor")["components"]["schemas"]["PfId"]["pattern"])
 
 ENVELOPE = Rule("success_envelope_wraps_an_agent", 'status is always the string success; type: always "agent"', SOURCE)
@@ -61,7 +63,8 @@ def test_created_agents_echo_their_names_and_get_fresh_ids(prefactor_client, nam
 
 def test_a_caller_chosen_valid_id_is_used(prefactor_client):
     probe = created_agent(prefactor_client.post(AGENTS, json={"details": {"name": "id probe"}}), "id probe")
-    chosen = probe["id"][:-6] + next(c for c in "0123456789abcdef" if not probe["id"].endswith(c)) + probe["id"][-5:]
+    # Same timestamp and partition as an id the server minted, fresh random part.
+    chosen = probe["id"][:16] + "".join(secrets.choice(CROCKFORD) for _ in range(16))
     response = prefactor_client.post(AGENTS, json={"details": {"name": "chosen id", "id": chosen}})
     agent = created_agent(response, "chosen id")
     FRESH_IDS.check(agent["id"] == chosen, f"id {agent['id']!r}, chose {chosen!r}", response)

@@ -123,10 +123,12 @@ class WaldurParameterValidator(ParameterValidator):
 
     @staticmethod
     def ignored(parameter: dict | None, value: str) -> bool:
-        """An empty list filter means no filter; x-lenient parameters skip invalid values."""
+        """An empty comma-separated list means no filter; x-lenient parameters skip invalid values.
+
+        (A repeated parameter's empty value, `?status=`, is an invalid choice, as in Django.)"""
         if parameter is None:
             return False
-        if value == "" and parameter["schema"].get("type") == "array":
+        if value == "" and parameter["schema"].get("type") == "array" and parameter.get("explode") is False:
             return True
         return bool(parameter.get("x-lenient")) and not conforms(value, parameter["schema"])
 

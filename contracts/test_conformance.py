@@ -13,14 +13,27 @@ from contracts.documents import document, lenient_query_parameters
 STATEFUL_ONLY = ["use_after_free", "ensure_resource_availability"]
 
 
-def conformance_schema(api: str, base_url: str | None, authorization: str | None, target, profile: dict):
+def conformance_schema(api: str, base_url: str | None, authorization: str | None, target, profile: dict,
+                       support_authorization: str | None = None):
     if not base_url:
         pytest.skip(f"no {api} URL: give --base-url or --{api}-url")
     if authorization is None:
         variable = "WALDUR_TOKEN" if api == "waldur" else "PREFACTOR_TOKEN"
         pytest.skip(f"needs a {api} credential: set {variable}")
     schema = schemathesis.openapi.from_dict(document(api), config=SchemathesisConfig())
-    schema.config.update(base_url=base_url, headers={"Authorization": authorization})
+    schema.config.update(base_url=base_url)
+
+    @schema.auth()
+    class Credentials:
+        """The manager's credential, except on support-only operations (`x-required-role`)."""
+
+        def get(self, case, context):
+            return {None: authorization, "support": support_authorization or authorization}
+
+        def set(self, case, credentials, context):
+            role = case.operation.definition.raw.get("x-required-role")
+            case.headers = {**(case.headers or {}), "Authorization": credentials.get(role, authorization)}
+
     schema.config.generation.update(max_examples=profile["schemathesis_examples"])
     excluded = list(STATEFUL_ONLY)
     if target.read_only:
@@ -70,8 +83,9 @@ def _conforms(value, schema: dict) -> bool:
 
 @pytest.fixture(scope="session")
 def waldur_openapi(target, contract_profile):
-    token = target.waldur_token
-    return conformance_schema("waldur", target.waldur_url, f"Token {token}" if token else None, target, contract_profile)
+    token, support = target.waldur_token, target.waldur_support_token
+    return conformance_schema("waldur", target.waldur_url, f"Token {token}" if token else None, target, contract_profile,
+                              f"Token {support}" if support else None)
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ def scenarios(schema, target, profile: dict) -> settings:
                     derandomize=True, phases=phases, suppress_health_check=list(settings.default.suppress_health_check))
 
 
-def run(api: str, base_url, authorization, target, profile):
-    schema = conformance_schema(api, base_url, authorization, target, profile)
+def run(api: str, base_url, authorization, target, profile, support_authorization=None):
+    schema = conformance_schema(api, base_url, authorization, target, profile, support_authorization)
     # In a sequence, the stateful checks (use after free, resource availability) apply too.
     schema.config.checks.update(excluded_check_names=[] if not target.read_only else ["unsupported_method"])
     machine = schema.as_state_machine()
@@ -34,6 +34,7 @@ def run(api: str, base_url, authorization, target, profile):
 
 @pytest.mark.waldur
 def test_waldur_sequences_follow_links_and_conform(target, contract_profile):
-    token = target.waldur_token
-    run("waldur", target.waldur_url, f"Token {token}" if token else None, target, contract_profile)
+    token, support = target.waldur_token, target.waldur_support_token
+    run("waldur", target.waldur_url, f"Token {token}" if token else None, target, contract_profile,
+        f"Token {support}" if support else None)
 

@@ -15,10 +15,11 @@ from starlette.routing import Route
 
 from mockserver.faults import Fault
 from mockserver.store import InvalidData
+from mockserver.wire import json_bytes
 
 
 def _json(data: object, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status, media_type="application/json")
+    return Response(json_bytes(data), status, media_type="application/json")
 
 
 def _error(message: str, status: int = 400) -> Response:

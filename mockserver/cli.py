@@ -11,7 +11,7 @@ import uvicorn
 # connexion imports starlette.testclient, which warns about httpx: noise for a server's user.
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 from mockserver.app import create_app  # noqa: E402
-from mockserver.store import DEFAULT_DATA  # noqa: E402, InvalidData, Store, load_data_file
+from mockserver.store import DEFAULT_DATA, InvalidData, Store, load_data_file  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -33,6 +33,16 @@ def compiled(schema: dict, _cache: dict = {}) -> Draft4Validator:  # noqa: B006 
     return validator
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
+
+
+def strict_json(raw: bytes | str) -> object:
+    """Python's json as Django REST Framework runs it: NaN and +/-Infinity (which are no JSON,
+    and which no answer could carry back) are refused."""
+    return json.loads(raw, parse_constant=_refuse_constant)
+
+
 def _type_name(value: object) -> str:
     return {dict: "dict", list: "list", str: "str", int: "int", float: "float", bool: "bool"}.get(type(value), "null")
 
@@ -166,7 +176,7 @@ class WaldurBodyValidator(AbstractRequestBodyValidator):
             body: object = {}
         else:
             try:
-                body = json.loads(raw.decode(self._encoding or "utf-8"))
+                body = strict_json(raw.decode(self._encoding or "utf-8"))
             except (ValueError, UnicodeDecodeError) as error:
                 return None, waldur_detail(400, f"JSON parse error - {error}")
         errors = drf_body_errors(self._schema, body)
@@ -213,7 +223,7 @@ class PrefactorBodyValidator(AbstractRequestBodyValidator):
         if not raw.strip():
             raise prefactor_error(400, "The request body must be a JSON object.")
         try:
-            return json.loads(raw.decode(self._encoding or "utf-8"))
+            return strict_json(raw.decode(self._encoding or "utf-8"))
         except (ValueError, UnicodeDecodeError):
             raise prefactor_error(400, "The request body is not valid JSON.") from None
 

@@ -35,7 +35,6 @@ from waldur_api_client.models import (
 from openapi_documents import WALDUR, Operation
 
 
-
 class KeptRawJson(ValueError):
     """The client did not raise, but handed back raw JSON where its types promise a value it
     parsed (its generated code falls back to the raw value when parsing a union fails)."""
@@ -45,6 +44,7 @@ CLIENT_PARSE_ERRORS = (KeyError, TypeError, ValueError)  # pydantic's Validation
 
 
 def _prefactor_error_model(body: Any) -> type:
+    """The SDK keeps `errors` when the envelope has it (PrefactorValidationError)."""
     return DetailedApiError if isinstance(body, dict) and "errors" in body else ApiError
 
 

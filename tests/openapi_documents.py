@@ -130,3 +130,44 @@ def _schema_examples(schema: dict, where: str) -> Iterator[Example]:
     for keyword in ("allOf", "anyOf", "oneOf"):
         for index, each in enumerate(schema.get(keyword, [])):
             yield from _schema_examples(each, f"{where}/{keyword}/{index}")
+
+
+def field_schemas(document: dict, schema: dict, path: str) -> list[dict]:
+    """The schemas that define the field at dotted `path` of a `schema` value (through
+    `$ref`, array items and allOf/anyOf/oneOf); none if no schema on the way has it."""
+    current = [schema]
+    for key in path.split("."):
+        current = [
+            each["properties"][key]
+            for parent in current
+            for each in _object_schemas(document, parent)
+            if key in each.get("properties", {})
+        ]
+    return current
+
+
+def field_is_required(document: dict, schema: dict, path: str) -> bool:
+    """Whether every object that holds the field at dotted `path` must have it."""
+    *parents, key = path.split(".")
+    holders = field_schemas(document, schema, ".".join(parents)) if parents else [schema]
+    return bool(holders) and all(_requires(document, holder, key) for holder in holders)
+
+
+def _object_schemas(document: dict, schema: dict) -> Iterator[dict]:
+    schema = resolve(document, schema)
+    if "items" in schema:
+        yield from _object_schemas(document, schema["items"])
+    yield schema
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for each in schema.get(keyword, []):
+            yield from _object_schemas(document, each)
+
+
+def _requires(document: dict, schema: dict, key: str) -> bool:
+    schema = resolve(document, schema)
+    if "items" in schema:
+        return _requires(document, schema["items"], key)
+    if key in schema.get("required", []) or any(_requires(document, s, key) for s in schema.get("allOf", [])):
+        return True
+    branches = schema.get("anyOf", []) + schema.get("oneOf", [])
+    return bool(branches) and all(_requires(document, s, key) for s in branches)

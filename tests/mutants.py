@@ -1,0 +1,461 @@
+"""Variants of the mock for the mutation harness: broken ones the contract suite must fail,
+harmless ones it must pass. Each runs in a process of its own (serve_mutant.py), so a
+variant may patch the mock's modules before it builds the app."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from mockserver import pagination
+from mockserver.app import create_app
+from mockserver.handlers import agents, integration_statuses, services
+from mockserver.store import Store
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    family: str  # schema, status, header, auth, pagination, filter, ordering, persistence, invariant, harmless
+    bug: str
+    build: Callable[[], object]
+
+    @property
+    def harmless(self) -> bool:
+        return self.family == "harmless"
+
+
+# --- building blocks ---------------------------------------------------------------------
+
+class RewriteResponses:
+    """Rewrites answers whose request matches: JSON body, status and headers."""
+
+    def __init__(self, app, when: Callable[[dict], bool], body=None, status=None, headers=None):
+        self.app, self.when, self.body, self.status, self.headers = app, when, body, status, headers
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.when(scope):
+            return await self.app(scope, receive, send)
+        start, chunks = {}, []
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+            else:
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        status, headers, body = start["status"], dict(start.get("headers", [])), b"".join(chunks)
+        if self.body and body and b"json" in headers.get(b"content-type", b""):
+            body = json.dumps(self.body(json.loads(body), scope, status)).encode()
+        if self.status:
+            status = self.status(status, scope)
+        if self.headers:
+            headers = self.headers(headers, scope, status)
+        headers[b"content-length"] = str(len(body)).encode()
+        await send({"type": "http.response.start", "status": status, "headers": list(headers.items())})
+        await send({"type": "http.response.body", "body": body})
+
+
+class RewriteRequests:
+    """Rewrites the headers or JSON body of matching requests before the mock sees them."""
+
+    def __init__(self, app, when: Callable[[dict], bool], headers=None, body=None):
+        self.app, self.when, self.headers, self.body = app, when, headers, body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.when(scope):
+            return await self.app(scope, receive, send)
+        if self.headers:
+            scope = {**scope, "headers": self.headers(list(scope["headers"]))}
+        if self.body:
+            chunks, more = [], True
+            while more:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            raw = b"".join(chunks)
+            try:
+                raw = json.dumps(self.body(json.loads(raw))).encode()
+            except ValueError:
+                pass
+            headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+            scope = {**scope, "headers": headers + [(b"content-length", str(len(raw)).encode())]}
+            sent = False
+
+            async def receive_():
+                nonlocal sent
+                if not sent:
+                    sent = True
+                    return {"type": "http.request", "body": raw, "more_body": False}
+                return await receive()
+
+            return await self.app(scope, receive_, send)
+        await self.app(scope, receive, send)
+
+
+def path_has(fragment: str, method: str | None = None) -> Callable[[dict], bool]:
+    return lambda scope: fragment in scope["path"] and (method is None or scope["method"] == method)
+
+
+def query_has(fragment: str) -> Callable[[dict], bool]:
+    return lambda scope: fragment in scope.get("query_string", b"").decode()
+
+
+def each_object(change: Callable[[dict], None]) -> Callable:
+    """Applies `change` to every object of a body: a list's items, or the object itself."""
+    def rewrite(body, scope, status):
+        for item in body if isinstance(body, list) else [body]:
+            if isinstance(item, dict):
+                change(item)
+        return body
+    return rewrite
+
+
+def only_success(change: Callable[[dict], None]) -> Callable:
+    def rewrite(body, scope, status):
+        return each_object(change)(body, scope, status) if status < 300 else body
+    return rewrite
+
+
+def with_header(name: bytes, value: bytes | None):
+    def rewrite(headers, scope, status):
+        if value is None:
+            headers.pop(name, None)
+        else:
+            headers[name] = value
+        return headers
+    return rewrite
+
+
+def authorized_as(token: bytes) -> Callable:
+    def rewrite(headers):
+        return [(k, v) for k, v in headers if k != b"authorization"] + [(b"authorization", token)]
+    return rewrite
+
+
+def hyphenate(hex_uuid: str) -> str:
+    return f"{hex_uuid[:8]}-{hex_uuid[8:12]}-{hex_uuid[12:16]}-{hex_uuid[16:20]}-{hex_uuid[20:]}"
+
+
+SERVICES = "/api/marketplace-site-agent-services/"
+STATUSES = "/api/marketplace-integration-statuses/"
+CONNECTION_STATS = "/api/marketplace-site-agent-connection-stats/"
+TASK_STATS = "/api/marketplace-site-agent-task-stats/"
+AGENTS = "/api/v1/agent"
+
+
+def wrapped(middleware, **options):
+    return lambda: middleware(create_app(), **options)
+
+
+def patched(modules, name, replacement_factory):
+    """Replaces `name` in each module (where handlers imported it too) with
+    replacement_factory(original), then builds a plain app."""
+    modules = modules if isinstance(modules, tuple) else (modules,)
+
+    def build():
+        replacement = replacement_factory(getattr(modules[0], name))
+        for module in modules:
+            setattr(module, name, replacement)
+        return create_app()
+    return build
+
+
+PAGINATING = (pagination, services, integration_statuses)
+
+
+# --- behaviour bugs, as replacements of the mock's own functions --------------------------
+
+def ignoring_page_size(original):
+    def paginate(request, items):
+        page, headers = original(request, items)
+        return items, headers
+    return paginate
+
+
+def overlapping_pages(original):
+    def paginate(request, items):
+        page, headers = original(request, items)
+        if request.query_params.get("page") not in (None, "1") and page:
+            start = items.index(page[0])
+            page = items[max(0, start - 1):start - 1 + len(page)]
+        return page, headers
+    return paginate
+
+
+def counting_the_page(original):
+    def paginate(request, items):
+        page, headers = original(request, items)
+        return page, {**headers, "X-Result-Count": str(len(page))}
+    return paginate
+
+
+def next_link_everywhere(original):
+    def paginate(request, items):
+        page, headers = original(request, items)
+        if 'rel="next"' not in headers["Link"]:
+            headers = {**headers, "Link": headers["Link"] + f', <{request.url}>; rel="next"'}
+        return page, headers
+    return paginate
+
+
+def ignoring_state_filter(original):
+    def matching(identity_uuid=None, mode=None, state=None, *rest):
+        return original(identity_uuid, mode, None, *rest)
+    return matching
+
+
+def hex_only_identity_filter(original):
+    def matching(identity_uuid=None, *rest):
+        if identity_uuid and "-" in identity_uuid:
+            return []
+        return original(identity_uuid, *rest)
+    return matching
+
+
+def first_status_label_only(original):
+    def matching(agent_type=None, customer_uuid=None, o=None, offering=None, offering_slug=None, offering_uuid=None,
+                 parent_offering_uuid=None, status=None):
+        return original(agent_type, customer_uuid, o, offering, offering_slug, offering_uuid, parent_offering_uuid,
+                        status[:1] if status else status)
+    return matching
+
+
+def ascending_always(original):
+    def ordered(statuses, ordering):
+        return original(statuses, ["last_request_timestamp"] if ordering else ordering)
+    return ordered
+
+
+class ForgetfulStatistics(Store):
+    """Answers the statistics it was sent but keeps the old ones."""
+
+    def set_statistics(self, service, statistics):
+        kept = service.statistics
+        super().set_statistics(service, statistics)
+        self.forgotten = (service, kept)
+
+
+def forgetful_statistics():
+    store = ForgetfulStatistics()
+    app = create_app(store=store)
+
+    async def restoring(scope, receive, send):
+        await app(scope, receive, send)
+        if getattr(store, "forgotten", None):
+            service, kept = store.forgotten
+            service.statistics, store.forgotten = kept, None
+    return restoring
+
+
+class StringifiedStatistics(Store):
+    def set_statistics(self, service, statistics):
+        super().set_statistics(service, statistics if isinstance(statistics, str) else json.dumps(statistics))
+
+
+class DuplicatingProcessors(Store):
+    """Registers every request as a new processor."""
+
+    def register_processor(self, service, name, backend_type, backend_version):
+        if name in service.processors:
+            service.processors[f"{name}\u200b{len(service.processors)}"] = service.processors.pop(name)
+        return super().register_processor(service, name, backend_type, backend_version)
+
+
+class RenumberingProcessors(Store):
+    """Updates a processor of a known name but gives it a new uuid."""
+
+    def register_processor(self, service, name, backend_type, backend_version):
+        processor, created = super().register_processor(service, name, backend_type, backend_version)
+        if not created:
+            processor.uuid = processor.uuid[::-1]
+        return processor, created
+
+
+def with_store(store_class):
+    return lambda: create_app(store=store_class())
+
+
+def repeating_ids(original):
+    return lambda store: "013xrzp12g3nqk8nx0y2vfkg4s3jp2qr"
+
+
+def forgetting_idempotency(original):
+    async def create(body):
+        body = {key: value for key, value in body.items() if key != "idempotency_key"} if isinstance(body, dict) else body
+        return await original(body)
+    return create
+
+
+def different_data():
+    """The same kinds of objects, other names, uuids and amounts."""
+    store = Store()
+    data = store.dump()
+    for index, service in enumerate(list(data["services"])):
+        copy = json.loads(json.dumps(service))
+        copy["uuid"] = copy["uuid"][::-1]
+        copy["name"] = f"{copy['name']}-replica-{index}"
+        copy["processors"] = []
+        copy["statistics"] = {"replica": index}
+        data["services"].append(copy)
+    data["integration_statuses"] = data["integration_statuses"][:7]
+    for customer in data["customers"]:
+        customer["name"] = customer["name"].upper()
+    return create_app(data)
+
+
+def reorder(value):
+    if isinstance(value, dict):
+        return {key: reorder(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [reorder(item) for item in value]
+    return value
+
+
+def with_extra_fields(body, scope, status):
+    """A newer server's extra fields: on every answered object and on the documented objects
+    inside it, never inside free-form values (statistics, error maps)."""
+    if status >= 300:
+        return body
+    extra = {"x_extra_field": {"added_by": "a newer server"}}
+    for item in body if isinstance(body, list) else [body]:
+        if isinstance(item, dict):
+            item.update(extra)
+            for nested in item.get("processors", []) + item.get("agents", []):
+                nested.update(extra)
+            if isinstance(item.get("details"), dict):
+                item["details"].update(extra)
+                item["details"]["instance_counts"].update(extra)
+    return body
+
+
+class PrettyJson:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        start = {}
+
+        async def indent(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            body = message.get("body", b"")
+            if body.startswith((b"{", b"[")):
+                body = json.dumps(json.loads(body), indent=2).encode()
+            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            await send({**start, "headers": headers + [(b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+        await RewriteResponses(self.app, lambda scope: True)(scope, receive, indent)
+
+
+EVERY_REQUEST = lambda scope: True  # noqa: E731
+
+
+VARIANTS = [
+    # schema
+    Variant("service_state_in_lower_case", "schema", "services answer state 'active' instead of 'Active'",
+            wrapped(RewriteResponses, when=path_has(SERVICES), body=only_success(
+                lambda o: o.update(state=o["state"].lower()) if isinstance(o.get("state"), str) else None))),
+    Variant("hyphenated_uuids_in_bodies", "schema", "service uuids written with hyphens",
+            wrapped(RewriteResponses, when=path_has(SERVICES, "GET"), body=only_success(
+                lambda o: o.update(uuid=hyphenate(o["uuid"])) if "uuid" in o else None))),
+    Variant("identity_name_missing", "schema", "services lack the required identity_name",
+            wrapped(RewriteResponses, when=path_has(SERVICES), body=only_success(lambda o: o.pop("identity_name", None)))),
+    Variant("integration_status_without_url", "schema", "integration statuses lack url",
+            wrapped(RewriteResponses, when=path_has(STATUSES), body=only_success(lambda o: o.pop("url", None)))),
+    Variant("agent_status_outside_enum", "schema", "a new agent's status is 'new'",
+            wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
+                lambda o: o.get("details", {}).update(status="new") if isinstance(o.get("details"), dict) else None))),
+    Variant("connection_stats_without_summary", "schema", "connection stats lack summary",
+            wrapped(RewriteResponses, when=path_has(CONNECTION_STATS), body=only_success(lambda o: o.pop("summary", None)))),
+    # status codes
+    Variant("register_processor_creates_with_200", "status", "a new processor answers 200 instead of 201",
+            wrapped(RewriteResponses, when=path_has("register_processor"), status=lambda s, scope: 200 if s == 201 else s)),
+    Variant("register_processor_updates_with_201", "status", "an update answers 201 instead of 200",
+            wrapped(RewriteResponses, when=path_has("register_processor"), status=lambda s, scope: 201 if s == 200 else s)),
+    Variant("task_stats_server_error", "status", "task stats answer 500",
+            wrapped(RewriteResponses, when=path_has(TASK_STATS), status=lambda s, scope: 500 if s == 200 else s)),
+    Variant("unknown_uuid_is_500", "status", "an unknown service uuid answers 500 instead of 404",
+            wrapped(RewriteResponses, when=path_has(SERVICES), status=lambda s, scope: 500 if s == 404 else s)),
+    # headers
+    Variant("no_result_count_header", "header", "lists answer without X-Result-Count",
+            wrapped(RewriteResponses, when=path_has(SERVICES), headers=with_header(b"x-result-count", None))),
+    Variant("no_link_header", "header", "integration status lists answer without Link",
+            wrapped(RewriteResponses, when=path_has(STATUSES), headers=with_header(b"link", None))),
+    Variant("html_content_type", "header", "agents are answered as text/html",
+            wrapped(RewriteResponses, when=path_has(AGENTS), headers=with_header(b"content-type", b"text/html"))),
+    # auth
+    Variant("anonymous_is_staff", "auth", "requests without credentials are served as staff",
+            wrapped(RewriteRequests, when=lambda scope: not any(k == b"authorization" for k, _ in scope["headers"])
+                    and scope["path"].startswith("/api/marketplace"), headers=authorized_as(b"Token waldur-staff"))),
+    Variant("any_token_is_staff", "auth", "unknown Waldur tokens are served as staff",
+            wrapped(RewriteRequests, when=lambda scope: scope["path"].startswith("/api/marketplace") and not any(
+                v in (b"Token waldur-owner", b"Token waldur-support", b"Token waldur-user") for k, v in scope["headers"]),
+                headers=authorized_as(b"Token waldur-staff"))),
+    Variant("stats_open_to_everyone", "auth", "support-only endpoints serve any account",
+            wrapped(RewriteRequests, when=lambda scope: "stats" in scope["path"] and any(
+                k == b"authorization" and v.startswith(b"Token waldur-") for k, v in scope["headers"]),
+                headers=authorized_as(b"Token waldur-support"))),
+    Variant("prefactor_without_auth", "auth", "agents are created without a valid token",
+            wrapped(RewriteRequests, when=path_has(AGENTS), headers=authorized_as(b"Bearer prefactor-dev"))),
+    # pagination
+    Variant("page_size_ignored", "pagination", "every page holds the whole list",
+            patched(PAGINATING, "paginate", ignoring_page_size)),
+    Variant("pages_overlap", "pagination", "page N starts one object early",
+            patched(PAGINATING, "paginate", overlapping_pages)),
+    Variant("result_count_is_page_length", "pagination", "X-Result-Count counts the page, not the list",
+            patched(PAGINATING, "paginate", counting_the_page)),
+    Variant("next_link_on_last_page", "pagination", "the last page still links a next page",
+            patched(PAGINATING, "paginate", next_link_everywhere)),
+    # filters and ordering
+    Variant("state_filter_ignored", "filter", "?state= returns every service",
+            patched(services, "matching_services", ignoring_state_filter)),
+    Variant("hyphenated_identity_filter_finds_nothing", "filter", "?identity_uuid= in the hyphenated form matches nothing",
+            patched(services, "matching_services", hex_only_identity_filter)),
+    Variant("status_filter_uses_first_value_only", "filter", "?status=A&status=B filters by A only",
+            patched(integration_statuses, "matching_statuses", first_status_label_only)),
+    Variant("descending_order_ignored", "ordering", "o=-last_request_timestamp sorts ascending",
+            patched(integration_statuses, "ordered", ascending_always)),
+    # persistence
+    Variant("statistics_not_persisted", "persistence", "set_statistics answers the value but keeps the old one",
+            forgetful_statistics),
+    Variant("statistics_stored_as_text", "persistence", "statistics come back as a JSON string",
+            with_store(StringifiedStatistics)),
+    Variant("same_name_registers_twice", "persistence", "re-registering a name adds a second processor",
+            with_store(DuplicatingProcessors)),
+    Variant("update_changes_processor_uuid", "persistence", "an update gives the processor a new uuid",
+            with_store(RenumberingProcessors)),
+    Variant("idempotency_key_ignored", "persistence", "a replayed idempotency key creates another agent",
+            patched(agents, "create_agent", forgetting_idempotency)),
+    # invariants
+    Variant("finished_is_not_the_sum", "invariant", "instance_counts.finished differs from complete+failed+cancelled",
+            wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
+                lambda o: o["details"]["instance_counts"].update(finished=1) if "details" in o else None))),
+    Variant("new_agent_can_be_reinstated", "invariant", "a pending agent offers reinstate",
+            wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
+                lambda o: o["details"]["available_actions"].update(reinstate=True) if "details" in o else None))),
+    Variant("agent_ids_repeat", "invariant", "every agent gets the same id",
+            patched(agents, "fresh_id", repeating_ids)),
+    Variant("agent_name_not_echoed", "invariant", "agent names come back upper-cased",
+            wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
+                lambda o: o["details"].update(name=o["details"]["name"].upper() + "!") if "details" in o else None))),
+    Variant("invalid_agent_body_accepted", "invariant", "a body without details.name creates an agent",
+            wrapped(RewriteRequests, when=path_has(AGENTS, "POST"), body=lambda body: {
+                **body, "details": {"name": "filled in", **body["details"]}}
+                if isinstance(body, dict) and isinstance(body.get("details"), dict) else body)),
+    # harmless
+    Variant("extra_fields", "harmless", "every object carries an extra field",
+            wrapped(RewriteResponses, when=EVERY_REQUEST, body=with_extra_fields)),
+    Variant("reversed_key_order", "harmless", "every object's keys in reverse order",
+            wrapped(RewriteResponses, when=EVERY_REQUEST, body=lambda body, scope, status: reorder(body))),
+    Variant("different_data", "harmless", "twice the services, fewer statuses, other names", different_data),
+    Variant("pretty_printed_json", "harmless", "indented JSON bodies", lambda: PrettyJson(create_app())),
+    Variant("extra_headers", "harmless", "an extra response header on every answer",
+            wrapped(RewriteResponses, when=EVERY_REQUEST, headers=with_header(b"x-request-id", b"0f8a9c"))),
+    Variant("not_resettable", "harmless", "no /__admin/ surface, so the suite cannot reset it",
+            lambda: create_app(admin_surface=False)),
+]
+BY_NAME = {variant.name: variant for variant in VARIANTS}
+assert len(BY_NAME) == len(VARIANTS)

@@ -1,0 +1,24 @@
+"""Serve one variant of tests/mutants.py on a free loopback port: `python tests/serve_mutant.py NAME`.
+Prints `listening on http://127.0.0.1:PORT` once it accepts connections."""
+import logging
+import sys
+import warnings
+
+import uvicorn
+
+warnings.filterwarnings("ignore")
+logging.disable(logging.CRITICAL)
+
+from mutants import BY_NAME  # noqa: E402
+
+
+class Announcing(uvicorn.Server):
+    async def startup(self, sockets=None):
+        await super().startup(sockets)
+        host, port = self.servers[0].sockets[0].getsockname()[:2]
+        print(f"listening on http://{host}:{port}", flush=True)
+
+
+if __name__ == "__main__":
+    app = BY_NAME[sys.argv[1]].build()
+    Announcing(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")).run()

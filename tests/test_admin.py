@@ -1,0 +1,356 @@
+"""The test-control surface under /__admin/ (reset, state, the request journal, faults),
+Prism's `Prefer: code=NNN`, and an app built without the admin surface."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from starlette.testclient import TestClient
+
+from mock_api import (
+    AGENTS, CONNECTION_STATS, NOT_FOUND, PREFACTOR, SERVICES, STAFF, STATUSES, load_state, prefactor_error,
+    service_path, state_of,
+)
+from mockserver.app import create_app
+from mockserver.specs import DOCUMENTS, METHODS, document, resolve
+
+SERVICES_LIST = "marketplace_site_agent_services_list"
+
+
+def journal(client, **criteria) -> list[dict]:
+    answer = client.get("/__admin/requests", params=criteria)
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def add_fault(client, **fault):
+    return client.post("/__admin/faults", json=fault)
+
+
+# --- reset ---------------------------------------------------------------------------------
+
+@pytest.mark.server_errors_expected
+def test_reset_forgets_writes_requests_and_faults(client, seed):
+    service = seed["services"][0]["uuid"]
+    client.post(service_path(service, "set_statistics"), headers=STAFF, json={"statistics": {"written": 1}})
+    client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Forgotten"}})
+    add_fault(client, operation_id=SERVICES_LIST, status=500, times=5)
+    assert state_of(client) != seed
+    answer = client.post("/__admin/reset")
+    assert answer.status_code == 200
+    assert answer.json() == {"detail": "State reset to the seed data."}
+    assert state_of(client) == seed
+    assert journal(client) == []
+    assert client.get("/__admin/faults").json() == []
+    assert client.get(SERVICES, headers=STAFF).status_code == 200
+
+
+def test_reset_returns_to_the_data_the_app_was_built_with(seed):
+    small = {**seed, "services": seed["services"][:1], "integration_statuses": []}
+    with TestClient(create_app(small, validate_responses=True)) as client:
+        load_state(client, seed)
+        client.post("/__admin/reset")
+        assert len(client.get(SERVICES, headers=STAFF).json()) == 1
+
+
+# --- state ---------------------------------------------------------------------------------
+
+def test_a_dumped_state_loads_back_unchanged(client, seed):
+    client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Kept"}, "idempotency_key": "kept"})
+    dumped = state_of(client)
+    answer = client.put("/__admin/state", json=dumped)
+    assert answer.status_code == 200
+    assert answer.json() == {"detail": "State loaded."}
+    assert state_of(client) == dumped
+
+
+def test_a_loaded_state_is_what_the_api_answers(client, seed):
+    only_errors = {**seed, "services": [s for s in seed["services"] if s["state"] == "Error"]}
+    load_state(client, only_errors)
+    states = {service["state"] for service in client.get(SERVICES, headers=STAFF, params={"page_size": 300}).json()}
+    assert states == {"Error"}
+    assert client.get(SERVICES, headers=STAFF).headers["X-Result-Count"] == str(len(only_errors["services"]))
+
+
+def test_a_loaded_idempotency_key_is_honoured(client):
+    body = {"details": {"name": "Before"}, "idempotency_key": "survives"}
+    created = client.post(AGENTS, headers=PREFACTOR, json=body).json()
+    dumped = state_of(client)
+    client.post("/__admin/reset")
+    load_state(client, dumped)
+    replay = client.post(AGENTS, headers=PREFACTOR, json=body)
+    assert replay.status_code == 200 and replay.json() == created
+
+
+@pytest.mark.parametrize("broken", [
+    pytest.param(b"[]", id="a list"),
+    pytest.param(b"{", id="malformed JSON"),
+    pytest.param(b'{"users": "everyone"}', id="users are no list"),
+    pytest.param(b'{"services": [{"uuid": "x"}]}', id="an incomplete service"),
+    pytest.param(b'{"users": [{"token": "t", "role": "king"}]}', id="an unknown role"),
+])
+def test_an_invalid_state_is_refused_and_the_old_state_kept(client, seed, broken):
+    answer = client.put("/__admin/state", content=broken, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith("Invalid state: ")
+    assert state_of(client) == seed
+
+
+def test_a_state_referring_to_nothing_is_refused(client, seed):
+    dangling = {**seed, "services": [{**seed["services"][0], "identity": "f" * 32}]}
+    answer = client.put("/__admin/state", json=dangling)
+    assert answer.status_code == 400
+    assert "unknown identity" in answer.json()["detail"]
+    assert state_of(client) == seed
+
+
+# --- the request journal -------------------------------------------------------------------
+
+def test_the_journal_records_each_api_request_with_its_answer(client, seed):
+    service = seed["services"][0]["uuid"]
+    client.get(SERVICES, headers=STAFF, params={"page_size": 2})
+    client.post(service_path(service, "set_statistics"), headers=STAFF, json={"statistics": {"n": 1}})
+    client.get(STATUSES)
+    entries = journal(client)
+    assert [(e["method"], e["path"], e["status"]) for e in entries] == [
+        ("GET", SERVICES, 200),
+        ("POST", service_path(service, "set_statistics"), 200),
+        ("GET", STATUSES, 401),
+    ]
+    assert entries[0]["query"] == "page_size=2"
+    assert entries[0]["operation_id"] == SERVICES_LIST
+    assert entries[1]["body"] == {"statistics": {"n": 1}}
+    assert entries[0]["body"] is None
+    assert [e["id"] for e in entries] == sorted({e["id"] for e in entries})
+
+
+def test_the_journal_leaves_out_the_admin_surface(client):
+    client.get("/__admin/state")
+    client.get("/__admin/faults")
+    assert journal(client) == []
+
+
+def test_the_journal_records_requests_that_match_no_operation(client):
+    client.get("/api/nowhere/", headers=STAFF)
+    [entry] = journal(client)
+    assert (entry["path"], entry["status"], entry["operation_id"]) == ("/api/nowhere/", 404, None)
+
+
+def test_the_journal_filters_by_each_field(client, seed):
+    service = seed["services"][0]["uuid"]
+    client.get(SERVICES, headers=STAFF, params={"mode": "report"})
+    client.head(SERVICES, headers=STAFF)
+    client.get(service_path(service), headers=STAFF)
+    client.get(service_path("0" * 32), headers=STAFF)
+    client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Journaled"}})
+    assert [e["method"] for e in journal(client, method="HEAD")] == ["HEAD"]
+    assert [e["path"] for e in journal(client, path=AGENTS)] == [AGENTS]
+    assert [e["operation_id"] for e in journal(client, operation_id="marketplace_site_agent_services_retrieve")] == [
+        "marketplace_site_agent_services_retrieve"] * 2
+    assert [e["path"] for e in journal(client, status=404)] == [service_path("0" * 32)]
+    assert [e["query"] for e in journal(client, query="mode=report")] == ["mode=report"]
+    assert [e["path"] for e in journal(client, method="GET", status=200)] == [SERVICES, service_path(service)]
+    assert journal(client, method="DELETE") == []
+
+
+def test_the_journal_can_be_cleared(client):
+    client.get(SERVICES, headers=STAFF)
+    assert client.delete("/__admin/requests").status_code == 204
+    assert journal(client) == []
+    client.get(SERVICES, headers=STAFF)
+    assert len(journal(client)) == 1
+
+
+def test_the_journal_keeps_a_body_that_is_no_json_as_text(client, seed):
+    client.post(service_path(seed["services"][0]["uuid"], "set_statistics"),
+                headers={**STAFF, "Content-Type": "text/plain"}, content=b"plain words")
+    assert journal(client)[0]["body"] == "plain words"
+
+
+# --- faults --------------------------------------------------------------------------------
+
+@pytest.mark.server_errors_expected
+def test_a_fault_answers_its_status_for_the_next_times_requests_of_its_operation(client):
+    answer = add_fault(client, operation_id=SERVICES_LIST, status=500, times=2)
+    assert answer.status_code == 201
+    assert answer.json() == {"operation_id": SERVICES_LIST, "times": 2, "status": 500, "latency_ms": 0}
+    assert client.get(STATUSES, headers=STAFF).status_code == 200, "another operation is not affected"
+    statuses = [client.get(SERVICES, headers=STAFF).status_code for _ in range(3)]
+    assert statuses == [500, 500, 200]
+    assert client.get("/__admin/faults").json() == []
+
+
+@pytest.mark.server_errors_expected
+def test_a_fault_is_answered_in_the_apis_format(client):
+    add_fault(client, operation_id="create_agent", status=503)
+    add_fault(client, operation_id=SERVICES_LIST, status=502)
+    prefactor = client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Unlucky"}})
+    assert prefactor.status_code == 503 and prefactor_error(prefactor.json(), "service_unavailable")
+    waldur = client.get(SERVICES, headers=STAFF)
+    assert waldur.status_code == 502 and set(waldur.json()) == {"detail"}
+
+
+def test_a_faulted_write_changes_nothing(client, seed):
+    add_fault(client, operation_id="marketplace_site_agent_services_set_statistics", status=409)
+    answer = client.post(service_path(seed["services"][0]["uuid"], "set_statistics"), headers=STAFF,
+                         json={"statistics": {"lost": True}})
+    assert answer.status_code == 409
+    assert state_of(client) == seed
+
+
+def test_a_fault_with_a_documented_status_answers_the_documented_example(client):
+    add_fault(client, operation_id="marketplace_site_agent_services_retrieve", status=404)
+    answer = client.get(service_path("0" * 32), headers=STAFF)
+    assert answer.json() == {"detail": "No AgentService matches the given query."}
+
+
+def test_a_latency_fault_delays_then_answers_normally(client):
+    add_fault(client, operation_id=SERVICES_LIST, latency_ms=150)
+    started = time.perf_counter()
+    slow = client.get(SERVICES, headers=STAFF)
+    slow_took = time.perf_counter() - started
+    started = time.perf_counter()
+    client.get(SERVICES, headers=STAFF)
+    fast_took = time.perf_counter() - started
+    assert slow.status_code == 200
+    assert slow_took >= 0.15
+    assert fast_took < slow_took
+
+
+@pytest.mark.server_errors_expected
+def test_latency_and_status_combine(client):
+    add_fault(client, operation_id="marketplace_site_agent_task_stats_retrieve", latency_ms=100, status=504)
+    started = time.perf_counter()
+    answer = client.get("/api/marketplace-site-agent-task-stats/", headers=STAFF)
+    assert answer.status_code == 504
+    assert time.perf_counter() - started >= 0.1
+
+
+def test_faults_on_one_operation_are_used_in_order(client):
+    add_fault(client, operation_id=SERVICES_LIST, status=429, times=1)
+    add_fault(client, operation_id=SERVICES_LIST, status=418, times=1)
+    assert [client.get(SERVICES, headers=STAFF).status_code for _ in range(3)] == [429, 418, 200]
+
+
+def test_a_head_count_has_its_own_operation(client):
+    add_fault(client, operation_id="marketplace_site_agent_services_count", status=429)
+    assert client.get(SERVICES, headers=STAFF).status_code == 200
+    head = client.head(SERVICES, headers=STAFF)
+    assert head.status_code == 429 and head.content == b""
+
+
+def test_pending_faults_are_listed_and_can_be_cleared(client):
+    add_fault(client, operation_id=SERVICES_LIST, status=429, times=3)
+    add_fault(client, operation_id="create_agent", latency_ms=10)
+    assert [f["operation_id"] for f in client.get("/__admin/faults").json()] == [SERVICES_LIST, "create_agent"]
+    client.get(SERVICES, headers=STAFF)
+    assert client.get("/__admin/faults").json()[0]["times"] == 2
+    assert client.delete("/__admin/faults").status_code == 204
+    assert client.get("/__admin/faults").json() == []
+    assert client.get(SERVICES, headers=STAFF).status_code == 200
+
+
+@pytest.mark.parametrize("fault", [
+    pytest.param({"operation_id": "no_such_operation", "status": 500}, id="unknown operation"),
+    pytest.param({"status": 500}, id="no operation"),
+    pytest.param({"operation_id": SERVICES_LIST}, id="neither status nor latency"),
+    pytest.param({"operation_id": SERVICES_LIST, "status": 500, "times": 0}, id="times 0"),
+    pytest.param({"operation_id": SERVICES_LIST, "status": 500, "times": True}, id="times a boolean"),
+    pytest.param({"operation_id": SERVICES_LIST, "status": 99}, id="no HTTP status"),
+    pytest.param({"operation_id": SERVICES_LIST, "status": "500"}, id="status a string"),
+    pytest.param({"operation_id": SERVICES_LIST, "latency_ms": -1}, id="negative latency"),
+    pytest.param({"operation_id": SERVICES_LIST, "latency_ms": 60_001}, id="latency over a minute"),
+    pytest.param([SERVICES_LIST], id="no object"),
+])
+def test_an_invalid_fault_is_refused(client, fault):
+    answer = add_fault(client, **fault) if isinstance(fault, dict) else client.post("/__admin/faults", json=fault)
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"detail"}
+    assert client.get("/__admin/faults").json() == []
+
+
+def test_a_fault_that_is_no_json_is_refused(client):
+    answer = client.post("/__admin/faults", content=b"{", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith("JSON parse error - ")
+
+
+# --- Prefer: code=NNN ----------------------------------------------------------------------
+
+def documented_error_examples() -> list[tuple[str, str, str, int, str, object]]:
+    """(operationId, method, path template, status, example name, example body) of every
+    example the documents give an error answer."""
+    found = []
+    for api in DOCUMENTS:
+        for template, item in document(api)["paths"].items():
+            for method, operation in item.items():
+                if method not in METHODS:
+                    continue
+                for status, response in operation["responses"].items():
+                    if not status.isdigit() or int(status) < 400:
+                        continue
+                    media = resolve(api, response).get("content", {}).get("application/json", {})
+                    for name, example in media.get("examples", {}).items():
+                        found.append((operation["operationId"], method.upper(), template, int(status), name,
+                                      resolve(api, example)["value"]))
+    return found
+
+
+EXAMPLES = documented_error_examples()
+
+
+@pytest.mark.server_errors_expected
+@pytest.mark.parametrize(("operation_id", "method", "template", "status", "name", "body"), EXAMPLES,
+                         ids=[f"{e[0]}-{e[3]}-{e[4]}" for e in EXAMPLES])
+def test_prefer_code_and_example_answer_the_documented_example(client, seed, operation_id, method, template, status,
+                                                               name, body):
+    path = template.replace("{uuid}", seed["services"][0]["uuid"])
+    answer = client.request(method, path, headers={**STAFF, "Prefer": f"code={status}, example={name}"},
+                            json={"statistics": {"a": 1}} if method == "POST" else None)
+    assert answer.status_code == status
+    assert answer.json() == body
+    assert state_of(client) == seed
+
+
+def test_the_documented_examples_cover_every_error_class():
+    assert {status for *_, status, _, _ in EXAMPLES} >= {400, 401, 403, 404, 413, 415, 503}
+
+
+def test_prefer_code_alone_answers_the_first_documented_example(client):
+    answer = client.get(CONNECTION_STATS, headers={**STAFF, "Prefer": "code=403"})
+    assert answer.status_code == 403
+    assert answer.json() == {"detail": "You do not have permission to perform this action."}
+
+
+def test_prefer_code_on_a_head_answers_no_body(client):
+    answer = client.head(SERVICES, headers={**STAFF, "Prefer": "code=404"})
+    assert answer.status_code == 404 and answer.content == b""
+
+
+@pytest.mark.parametrize("code", [400, 401, 409, 422, 429, 500])
+@pytest.mark.server_errors_expected
+def test_prefer_code_on_prefactor_answers_the_error_envelope(client, code):
+    answer = client.post(AGENTS, headers={**PREFACTOR, "Prefer": f"code={code}"}, json={"details": {"name": "X"}})
+    assert answer.status_code == code
+    body = answer.json()
+    assert body["status"] == "error" and isinstance(body["code"], str) and isinstance(body["message"], str)
+    assert state_of(client)["agents"] == []
+
+
+@pytest.mark.parametrize("prefer", ["code=418", "code=200", "code=abc", "example=broker_down", "respond-async"])
+def test_a_prefer_the_documents_cannot_satisfy_is_ignored(client, prefer):
+    answer = client.get(CONNECTION_STATS, headers={**STAFF, "Prefer": prefer})
+    assert answer.status_code == 200
+    assert set(answer.json()) == {"agents", "summary"}
+
+
+# --- without the admin surface -------------------------------------------------------------
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/__admin/reset"), ("GET", "/__admin/state"),
+                                              ("GET", "/__admin/requests"), ("GET", "/__admin/faults")])
+def test_an_app_without_the_admin_surface_has_no_admin_routes(method, path):
+    with TestClient(create_app(admin_surface=False, validate_responses=True)) as client:
+        answer = client.request(method, path)
+        assert answer.status_code == 404
+        assert answer.json() == NOT_FOUND
+        assert client.get(SERVICES, headers=STAFF).status_code == 200

@@ -1,0 +1,168 @@
+"""Who may do what: every role on every endpoint, and the exact answers to missing, unknown
+and malformed credentials in each API's own format."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from mock_api import (
+    AGENTS, CONNECTION_STATS, INVALID_TOKEN, NOT_PROVIDED, PERMISSION_DENIED, PREFACTOR, ROLES, SERVICE_NOT_FOUND,
+    SERVICES, STAFF, STATUS_NOT_FOUND, STATUSES, TASK_STATS, owned_and_foreign, prefactor_error, service_path,
+    services_of, state_of, status_path, statuses_of,
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str  # may name {own_service}, {foreign_service}, {own_status}, {foreign_status}
+    body: dict | None = None
+    not_found: dict | None = None  # the 404 body of the object the path names
+
+    def send(self, client, headers, targets):
+        return client.request(self.method, self.path.format(**targets), headers=headers, json=self.body)
+
+
+PROCESSOR = {"name": "auth-check-processor", "backend_type": "SLURM"}
+STATISTICS = {"statistics": {"checked": True}}
+
+CALLS = {
+    "list services": Call("GET", SERVICES),
+    "count services": Call("HEAD", SERVICES),
+    "retrieve own service": Call("GET", service_path("{own_service}"), not_found=SERVICE_NOT_FOUND),
+    "retrieve foreign service": Call("GET", service_path("{foreign_service}"), not_found=SERVICE_NOT_FOUND),
+    "register processor on own service": Call("POST", service_path("{own_service}", "register_processor"), PROCESSOR,
+                                              SERVICE_NOT_FOUND),
+    "register processor on foreign service": Call("POST", service_path("{foreign_service}", "register_processor"),
+                                                  PROCESSOR, SERVICE_NOT_FOUND),
+    "set statistics of own service": Call("POST", service_path("{own_service}", "set_statistics"), STATISTICS,
+                                          SERVICE_NOT_FOUND),
+    "set statistics of foreign service": Call("POST", service_path("{foreign_service}", "set_statistics"), STATISTICS,
+                                              SERVICE_NOT_FOUND),
+    "connection stats": Call("GET", CONNECTION_STATS),
+    "task stats": Call("GET", TASK_STATS),
+    "list integration statuses": Call("GET", STATUSES),
+    "count integration statuses": Call("HEAD", STATUSES),
+    "retrieve own integration status": Call("GET", status_path("{own_status}"), not_found=STATUS_NOT_FOUND),
+    "retrieve foreign integration status": Call("GET", status_path("{foreign_status}"), not_found=STATUS_NOT_FOUND),
+}
+
+# "own" objects belong to the owner's customer (Alpha University), "foreign" ones to another.
+# Support reads everything but may not write; the owner sees and changes only its own
+# customer's objects; a user without permissions sees nothing and may not read the stats.
+ANSWERS = {
+    #                                          staff support owner user anonymous unknown
+    "list services":                          (200,  200,    200,  200, 401,      401),
+    "count services":                         (200,  200,    200,  200, 401,      401),
+    "retrieve own service":                   (200,  200,    200,  404, 401,      401),
+    "retrieve foreign service":               (200,  200,    404,  404, 401,      401),
+    "register processor on own service":      (201,  403,    201,  404, 401,      401),
+    "register processor on foreign service":  (201,  403,    404,  404, 401,      401),
+    "set statistics of own service":          (200,  403,    200,  404, 401,      401),
+    "set statistics of foreign service":      (200,  403,    404,  404, 401,      401),
+    "connection stats":                       (200,  200,    403,  403, 401,      401),
+    "task stats":                             (200,  200,    403,  403, 401,      401),
+    "list integration statuses":              (200,  200,    200,  200, 401,      401),
+    "count integration statuses":             (200,  200,    200,  200, 401,      401),
+    "retrieve own integration status":        (200,  200,    200,  404, 401,      401),
+    "retrieve foreign integration status":    (200,  200,    404,  404, 401,      401),
+}
+CASES = [(call, role, status) for call, statuses in ANSWERS.items() for role, status in zip(ROLES, statuses)]
+
+
+@pytest.fixture
+def targets(seed) -> dict[str, str]:
+    """One object of each kind on each side of the owner's customer, found in the state."""
+    own, foreign = owned_and_foreign(seed)
+    return {
+        "own_service": services_of(seed, own)[0]["uuid"],
+        "foreign_service": services_of(seed, foreign)[0]["uuid"],
+        "own_status": statuses_of(seed, own)[0]["uuid"],
+        "foreign_status": statuses_of(seed, foreign)[0]["uuid"],
+    }
+
+
+def test_the_table_covers_every_documented_operation(app):
+    operations = {op for op in app.state.mock.operations.operation_ids if op != "create_agent"}
+    called = {app.state.mock.operations.find(call.method, call.path.format(
+        own_service="0" * 32, foreign_service="0" * 32, own_status="0" * 32, foreign_status="0" * 32)).operation_id
+        for call in CALLS.values()}
+    assert called == operations
+
+
+@pytest.mark.parametrize(("call", "role", "status"), CASES, ids=[f"{role}-{call}" for call, role, _ in CASES])
+def test_each_role_on_each_endpoint(client, targets, call, role, status):
+    before = state_of(client)
+    answer = CALLS[call].send(client, ROLES[role], targets)
+    assert answer.status_code == status, answer.text
+    if status >= 400:
+        assert state_of(client) == before, "a refused request changed the state"
+    if CALLS[call].method == "HEAD":
+        assert answer.content == b""
+        return
+    expected_error = {
+        401: NOT_PROVIDED if role == "anonymous" else INVALID_TOKEN,
+        403: PERMISSION_DENIED,
+        404: CALLS[call].not_found,
+    }.get(status)
+    if expected_error is not None:
+        assert answer.json() == expected_error
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Token no-such-key"}], ids=["anonymous", "unknown"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_every_waldur_401_asks_for_a_token(client, headers, method):
+    answer = client.request(method, SERVICES, headers=headers)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("keyword", ["Token", "token", "TOKEN", "ToKeN"])
+def test_the_token_keyword_is_case_insensitive(client, keyword):
+    answer = client.get(SERVICES, headers={"Authorization": f"{keyword} waldur-staff"})
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize(("authorization", "detail"), [
+    ("Bearer waldur-staff", NOT_PROVIDED["detail"]),  # another keyword is no credentials at all, as in DRF
+    ("Basic d2FsZHVyOnN0YWZm", NOT_PROVIDED["detail"]),
+    ("Token", "Invalid token header. No credentials provided."),
+    ("Token waldur staff", "Invalid token header. Token string should not contain spaces."),
+    ("Token prefactor-dev", INVALID_TOKEN["detail"]),  # the other API's credentials mean nothing here
+])
+def test_malformed_waldur_credentials(client, authorization, detail):
+    answer = client.get(SERVICES, headers={"Authorization": authorization})
+    assert answer.status_code == 401
+    assert answer.json() == {"detail": detail}
+    assert answer.headers["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("headers", [
+    pytest.param({}, id="no credentials"),
+    pytest.param({"Authorization": "Bearer not-a-token"}, id="unknown token"),
+    pytest.param({"Authorization": "Bearer waldur-staff"}, id="a Waldur token"),
+    pytest.param({"Authorization": "Token prefactor-dev"}, id="the Waldur keyword"),
+    pytest.param({"Authorization": "Bearer"}, id="no token after the keyword"),
+])
+def test_prefactor_refuses_missing_and_unknown_tokens_in_its_envelope(client, headers):
+    before = state_of(client)
+    answer = client.post(AGENTS, headers=headers, json={"details": {"name": "Unwelcome"}})
+    assert answer.status_code == 401
+    assert prefactor_error(answer.json(), "bad_authtoken"), answer.json()
+    assert "WWW-Authenticate" not in answer.headers
+    assert state_of(client) == before
+
+
+def test_prefactor_accepts_its_api_token(client):
+    answer = client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Welcome"}})
+    assert answer.status_code == 201
+    assert answer.json()["status"] == "success"
+
+
+def test_credentials_come_from_the_state(client, seed):
+    """A user loaded through /__admin/state can call at once; a removed one cannot."""
+    changed = {**seed, "users": [{"token": "fresh-key", "username": "fresh", "role": "staff"}]}
+    assert client.put("/__admin/state", json=changed).status_code == 200
+    assert client.get(SERVICES, headers={"Authorization": "Token fresh-key"}).status_code == 200
+    assert client.get(SERVICES, headers=STAFF).json() == INVALID_TOKEN

@@ -38,7 +38,6 @@ async def reset(request: Request) -> Response:
     mock.store.reset()
     mock.journal.clear()
     mock.faults.pending.clear()
-    mock.persist()
     return _json({"detail": "State reset to the seed data."})
 
 
@@ -50,7 +49,6 @@ async def state(request: Request) -> Response:
         mock.store.load(await _body(request))
     except (ValueError, InvalidData) as error:
         return _error(f"Invalid state: {error}")
-    mock.persist()
     return _json({"detail": "State loaded."})
 
 

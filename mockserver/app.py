@@ -40,16 +40,11 @@ NO_CONNEXION_UI = SwaggerUIOptions(swagger_ui=False, serve_spec=False)
 class Mock:
     """One running mock: its state, the journal of what it received, and pending faults."""
 
-    def __init__(self, store: Store, persist=None):
+    def __init__(self, store: Store):
         self.store = store
         self.journal = Journal()
         self.faults = Faults()
         self.operations = OperationIndex()
-        self._persist = persist
-
-    def persist(self) -> None:
-        if self._persist is not None:
-            self._persist(self.store)
 
 
 def problem_answer(request: ConnexionRequest, error: Exception):
@@ -101,8 +96,8 @@ def connexion_app(validate_responses: bool) -> AsyncApp:
 
 
 def create_app(data: dict | None = None, *, admin_surface: bool = True, validate_responses: bool = False,
-               store: Store | None = None, persist=None) -> Starlette:
-    mock = Mock(store or Store(data), persist)
+               store: Store | None = None) -> Starlette:
+    mock = Mock(store or Store(data))
     routes = (admin.ROUTES if admin_surface else []) + docs.ROUTES + [Mount("/", app=connexion_app(validate_responses))]
     app = Starlette(routes=routes, middleware=[
         Middleware(ProvideMock, mock=mock),

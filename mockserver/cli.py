@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 import warnings
 
@@ -11,6 +12,7 @@ import uvicorn
 # connexion imports starlette.testclient, which warns about httpx: noise for a server's user.
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 from mockserver.app import create_app  # noqa: E402
+from mockserver.persistence import SqliteState  # noqa: E402
 from mockserver.store import DEFAULT_DATA, InvalidData, Store, load_data_file  # noqa: E402
 
 
@@ -19,6 +21,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="YAML or JSON seed data (default: the built-in data set)")
+    parser.add_argument("--state", metavar="FILE",
+                        help="keep the state in this SQLite file, so it survives restarts (default: in memory only)")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--no-admin", action="store_true", help="do not serve the /__admin/ test-control surface")
     parser.add_argument("--validate-responses", action="store_true",
@@ -61,9 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.log_level != "debug":
         logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
     try:
-        store = Store(load_data_file(args.data))
-    except (OSError, InvalidData, ValueError) as error:
-        sys.exit(f"mockserver: cannot load {args.data}: {error}")
+        durable = SqliteState(args.state) if args.state else None
+        store = Store(load_data_file(args.data), durable=durable)
+    except (OSError, InvalidData, ValueError, sqlite3.Error) as error:
+        sys.exit(f"mockserver: cannot load {args.state or args.data}: {error}")
     app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
     AnnouncingServer(config, store, not args.no_admin).run()

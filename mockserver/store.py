@@ -88,10 +88,16 @@ class Agent:
 class Store:
     """All state of one mock instance. Every write goes through a method here."""
 
-    def __init__(self, data: dict | None = None):
+    def __init__(self, data: dict | None = None, durable=None):
+        """`durable` (a persistence.SqliteState) keeps every write; its saved state wins over `data`."""
         self._seed = copy.deepcopy(data if data is not None else load_data_file(DEFAULT_DATA))
         self._last_moment = utcnow()
-        self.load(self._seed)
+        self._durable = None
+        saved = durable.load() if durable is not None else None
+        self.load(saved if saved is not None else self._seed)
+        self._durable = durable
+        if durable is not None and saved is None:
+            durable.replace(self.dump())
 
     # --- whole-state operations -------------------------------------------------------
 
@@ -104,6 +110,8 @@ class Store:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InvalidData(f"{type(error).__name__}: {error}") from error
         self.__dict__.update(fresh)
+        if self._durable is not None:
+            self._durable.replace(self.dump())
 
     def reset(self) -> None:
         self.load(self._seed)
@@ -191,18 +199,29 @@ class Store:
             processor.backend_version = backend_version
             processor.last_run = now
             processor.modified = now
+        self._keep_service(service)
         return processor, created
 
     def set_statistics(self, service: Service, statistics: object) -> None:
         service.statistics = copy.deepcopy(statistics)
         service.modified = self.now()
+        self._keep_service(service)
+
+    def _keep_service(self, service: Service) -> None:
+        if self._durable is not None:
+            self._durable.save("service", service.uuid, _dump_service(service))
 
     # --- Prefactor -----------------------------------------------------------------------
 
     def add_agent(self, details: dict, idempotency_key: str | None, request: dict) -> None:
         self.agents[details["id"]] = Agent(details["id"], details)
+        rows = [("agent", details["id"], details)]
         if idempotency_key is not None:
             self.idempotency_keys[idempotency_key] = (copy.deepcopy(request), details["id"])
+            rows.append(("idempotency_key", idempotency_key,
+                         {"key": idempotency_key, "request": request, "agent": details["id"]}))
+        if self._durable is not None:
+            self._durable.save_many(rows)
 
 
 def load_data_file(path: str | Path) -> dict:

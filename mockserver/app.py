@@ -22,6 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount
 
 from mockserver import admin, docs
+from mockserver.connexion_speedups import middlewares
 from mockserver.auth import NOT_PROVIDED, PREFACTOR_SECURITY, WALDUR_SECURITY, WWW_AUTHENTICATE
 from mockserver.errors import ApiError, error_for_path, to_connexion_response
 from mockserver.handlers import handler_for
@@ -77,7 +78,8 @@ def problem_answer(request: ConnexionRequest, error: Exception):
 
 
 def connexion_app(validate_responses: bool) -> AsyncApp:
-    app = AsyncApp(__name__, resolver=Resolver(handler_for), swagger_ui_options=NO_CONNEXION_UI)
+    app = AsyncApp(__name__, resolver=Resolver(handler_for), swagger_ui_options=NO_CONNEXION_UI,
+                   middlewares=middlewares(validate_responses))
     app.add_api(
         document("waldur"), name="waldur", base_path="",
         security_map=WALDUR_SECURITY,

@@ -7,7 +7,7 @@ from connexion import request
 
 from mockserver.auth import current_user
 from mockserver.errors import waldur_detail
-from mockserver.handlers.responses import absolute_url, headers_only, json_response, mock
+from mockserver.handlers.responses import headers_only, json_response, mock, site
 from mockserver.pagination import paginate
 from mockserver.store import AGENT_TYPES, IntegrationStatus
 from mockserver.wire import normalize_uuid, waldur_time
@@ -18,13 +18,13 @@ OFFERING_URL = re.compile(re.escape(OFFERINGS_PATH) + r"([0-9a-fA-F-]{32,36})/?$
 NOT_FOUND = "No IntegrationStatus matches the given query."
 
 
-def render(status: IntegrationStatus) -> dict:
+def render(status: IntegrationStatus, base: str) -> dict:
     return {
         "agent_type": AGENT_TYPES[status.agent_type],
         "status": status.status,
         "last_request_timestamp": waldur_time(status.last_request_timestamp),
-        "offering": absolute_url(f"{OFFERINGS_PATH}{status.offering}/"),
-        "url": absolute_url(f"{STATUSES_PATH}{status.uuid}/"),
+        "offering": f"{base}{OFFERINGS_PATH}{status.offering}/",
+        "url": f"{base}{STATUSES_PATH}{status.uuid}/",
     }
 
 
@@ -74,7 +74,8 @@ async def marketplace_integration_statuses_list(agent_type=None, customer_uuid=N
                                                 status=None):
     page, headers = paginate(request, matching_statuses(agent_type, customer_uuid, o, offering, offering_slug,
                                                         offering_uuid, parent_offering_uuid, status))
-    return json_response([render(item) for item in page], headers=headers)
+    base = site()
+    return json_response([render(item, base) for item in page], headers=headers)
 
 
 async def marketplace_integration_statuses_count(agent_type=None, customer_uuid=None, o=None, offering=None,
@@ -90,4 +91,4 @@ async def marketplace_integration_statuses_retrieve(uuid: str):
     item = store.integration_status(uuid)
     if item is None or not store.can_see_integration_status(current_user(request), item):
         raise waldur_detail(404, NOT_FOUND)
-    return json_response(render(item))
+    return json_response(render(item, site()))

@@ -21,6 +21,12 @@ def mock():
     return request.scope["mock"]
 
 
-def absolute_url(path: str) -> str:
-    """An absolute URL on the host the client called, as Waldur builds `url` fields."""
-    return f"{str(request.base_url).rstrip('/')}{path}"
+def site() -> str:
+    """The scheme and host the client called (no trailing slash): Waldur builds absolute `url`
+    fields on it. Computed once per request, as handlers pass it to the renderers."""
+    scope = request.scope
+    host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), None)
+    if host is None:
+        server_host, port = scope.get("server") or ("localhost", 80)
+        host = f"{server_host}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}".rstrip("/")

@@ -5,7 +5,7 @@ from connexion import request
 
 from mockserver.auth import current_user
 from mockserver.errors import waldur_detail
-from mockserver.handlers.responses import absolute_url, headers_only, json_response, mock
+from mockserver.handlers.responses import headers_only, json_response, mock, site
 from mockserver.pagination import paginate
 from mockserver.store import SERVICE_STATES, STALE_AFTER, Processor, Service
 from mockserver.validation import waldur_request_body
@@ -17,10 +17,10 @@ NOT_FOUND = "No AgentService matches the given query."
 PERMISSION_DENIED = "You do not have permission to perform this action."
 
 
-def render_processor(processor: Processor, service: Service | None = None) -> dict:
+def render_processor(processor: Processor, base: str, service: Service | None = None) -> dict:
     body = {
         "uuid": processor.uuid,
-        "url": absolute_url(f"{PROCESSORS_PATH}{processor.uuid}/"),
+        "url": f"{base}{PROCESSORS_PATH}{processor.uuid}/",
         "name": processor.name,
         "last_run": waldur_time(processor.last_run),
         "backend_type": processor.backend_type,
@@ -34,11 +34,10 @@ def render_processor(processor: Processor, service: Service | None = None) -> di
     return body
 
 
-def render_service(service: Service) -> dict:
-    store = mock().store
+def render_service(service: Service, base: str, store) -> dict:
     return {
         "uuid": service.uuid,
-        "url": absolute_url(f"{SERVICES_PATH}{service.uuid}/"),
+        "url": f"{base}{SERVICES_PATH}{service.uuid}/",
         "identity": service.identity,
         "identity_name": store.identities[service.identity]["name"],
         "name": service.name,
@@ -47,7 +46,7 @@ def render_service(service: Service) -> dict:
         "statistics": service.statistics,
         "created": waldur_time(service.created),
         "modified": waldur_time(service.modified),
-        "processors": [render_processor(p) for p in service.processors.values()],
+        "processors": [render_processor(p, base) for p in service.processors.values()],
     }
 
 
@@ -73,7 +72,8 @@ def matching_services(identity_uuid=None, mode=None, state=None, modified_after=
 async def marketplace_site_agent_services_list(identity_uuid=None, mode=None, state=None, modified_after=None,
                                                modified_before=None, stale=None):
     page, headers = paginate(request, matching_services(identity_uuid, mode, state, modified_after, modified_before, stale))
-    return json_response([render_service(service) for service in page], headers=headers)
+    base, store = site(), mock().store
+    return json_response([render_service(service, base, store) for service in page], headers=headers)
 
 
 async def marketplace_site_agent_services_count(identity_uuid=None, mode=None, state=None, modified_after=None,
@@ -83,7 +83,7 @@ async def marketplace_site_agent_services_count(identity_uuid=None, mode=None, s
 
 
 async def marketplace_site_agent_services_retrieve(uuid: str):
-    return json_response(render_service(visible_service(uuid)))
+    return json_response(render_service(visible_service(uuid), site(), mock().store))
 
 
 async def marketplace_site_agent_services_register_processor(uuid: str):
@@ -91,14 +91,14 @@ async def marketplace_site_agent_services_register_processor(uuid: str):
     body = waldur_request_body(request)
     processor, created = mock().store.register_processor(
         service, body["name"], body["backend_type"], body.get("backend_version"))
-    return json_response(render_processor(processor, service), status=201 if created else 200)
+    return json_response(render_processor(processor, site(), service), status=201 if created else 200)
 
 
 async def marketplace_site_agent_services_set_statistics(uuid: str):
     service = changeable_service(uuid)
     body = waldur_request_body(request)
     mock().store.set_statistics(service, body["statistics"])
-    return json_response(render_service(service))
+    return json_response(render_service(service, site(), mock().store))
 
 
 def visible_service(uuid: str) -> Service:

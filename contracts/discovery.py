@@ -11,6 +11,7 @@ from contracts.documents import _load
 
 SERVICES = "/api/marketplace-site-agent-services/"
 INTEGRATION_STATUSES = "/api/marketplace-integration-statuses/"
+CONNECTION_STATS = "/api/marketplace-site-agent-connection-stats/"
 LINK = re.compile(r'<([^>]*)>;\s*rel="([^"]+)"')
 HEX_UUID = re.compile(r"([0-9a-f]{32})/?$")
 

@@ -46,6 +46,8 @@ def test_pages_partition_the_list_and_link_to_each_other(waldur_support, path, p
         COUNT_IS_TOTAL.check(count == total, f"page {number} says {count}, page 1 said {total}", response)
         rels = links(response)
         LINKS_POINT_RIGHT.check("first" in rels and "last" in rels, f"Link is {response.headers.get('link')!r}", response)
+        LINKS_POINT_RIGHT.check(all(url.startswith(("http://", "https://")) for url in rels.values()),
+                                f"Link holds relative URLs: {response.headers.get('link')!r}", response)
         LINKS_POINT_RIGHT.check(("prev" in rels) == (number > 1), f"page {number}: Link is {response.headers.get('link')!r}", response)
         if "prev" in rels:
             LINKS_POINT_RIGHT.check(page_of(rels["prev"]) == number - 1,

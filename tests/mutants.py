@@ -4,6 +4,7 @@ variant may patch the mock's modules before it builds the app."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -138,6 +139,7 @@ def hyphenate(hex_uuid: str) -> str:
     return f"{hex_uuid[:8]}-{hex_uuid[8:12]}-{hex_uuid[12:16]}-{hex_uuid[16:20]}-{hex_uuid[20:]}"
 
 
+HYPHENATED_UUID = re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/")
 SERVICES = "/api/marketplace-site-agent-services/"
 STATUSES = "/api/marketplace-integration-statuses/"
 CONNECTION_STATS = "/api/marketplace-site-agent-connection-stats/"
@@ -400,6 +402,12 @@ VARIANTS = [
                 headers=authorized_as(b"Token waldur-support"))),
     Variant("prefactor_without_auth", "auth", "agents are created without a valid token",
             wrapped(RewriteRequests, when=path_has(AGENTS), headers=authorized_as(b"Bearer prefactor-dev"))),
+    Variant("support_can_write", "auth", "support accounts may register processors and set statistics",
+            wrapped(RewriteRequests, when=lambda scope: scope["method"] == "POST" and any(
+                v == b"Token waldur-support" for k, v in scope["headers"]), headers=authorized_as(b"Token waldur-staff"))),
+    Variant("hyphenated_path_uuids_not_found", "status", "/{uuid}/ in the hyphenated form answers 404",
+            wrapped(RewriteResponses, when=lambda scope: bool(HYPHENATED_UUID.search(scope["path"])),
+                    status=lambda s, scope: 404)),
     # pagination
     Variant("page_size_ignored", "pagination", "every page holds the whole list",
             patched(PAGINATING, "paginate", ignoring_page_size)),
@@ -436,6 +444,9 @@ VARIANTS = [
     Variant("new_agent_can_be_reinstated", "invariant", "a pending agent offers reinstate",
             wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
                 lambda o: o["details"]["available_actions"].update(reinstate=True) if "details" in o else None))),
+    Variant("connection_stats_show_stale_states", "invariant", "connection stats show every service as ACTIVE",
+            wrapped(RewriteResponses, when=path_has(CONNECTION_STATS), body=only_success(
+                lambda o: [service.update(state="ACTIVE") for agent in o.get("agents", []) for service in agent["services"]]))),
     Variant("agent_ids_repeat", "invariant", "every agent gets the same id",
             patched(agents, "fresh_id", repeating_ids)),
     Variant("agent_name_not_echoed", "invariant", "agent names come back upper-cased",

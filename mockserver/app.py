@@ -2,6 +2,7 @@
 layers of middleware.py, with the /__admin/ surface beside it."""
 from __future__ import annotations
 
+import functools
 import logging
 
 from connexion import AsyncApp
@@ -77,7 +78,11 @@ def problem_answer(request: ConnexionRequest, error: Exception):
     return to_connexion_response(answer, with_body=method != "HEAD")
 
 
+@functools.cache
 def connexion_app(validate_responses: bool) -> AsyncApp:
+    """The Connexion layer, one per option in a process: building it validates both documents
+    (most of the cost of `create_app`), and it holds nothing of one mock's own, since the mock
+    travels in each request's scope. Test suites build an app per test."""
     app = AsyncApp(__name__, resolver=Resolver(handler_for), swagger_ui_options=NO_CONNEXION_UI,
                    middlewares=middlewares(validate_responses))
     app.add_api(

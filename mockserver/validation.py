@@ -79,10 +79,22 @@ def drf_body_errors(schema: dict, body: object) -> dict[str, list[str]]:
                     errors[name] = ["This field is required."]
             continue
         field = str(error.path[0]) if error.path else "non_field_errors"
-        message = drf_message(error)
-        if message not in errors.get(field, []):
-            errors.setdefault(field, []).append(message)
+        errors.setdefault(field, [drf_message(error)])  # DRF stops at a field's first error
     return errors
+
+
+def drf_trimmed(schema: dict, body: object) -> tuple[object, dict[str, list[str]]]:
+    """DRF's CharField: surrounding white space is trimmed and NUL characters refused."""
+    if not isinstance(body, dict):
+        return body, {}
+    trimmed, errors = dict(body), {}
+    for name, field in schema.get("properties", {}).items():
+        value = trimmed.get(name)
+        if field.get("type") == "string" and isinstance(value, str):
+            if "\x00" in value:
+                errors[name] = ["Null characters are not allowed."]
+            trimmed[name] = value.strip()
+    return trimmed, errors
 
 
 def filter_message(parameter: dict, raw: object) -> str:
@@ -179,7 +191,8 @@ class WaldurBodyValidator(AbstractRequestBodyValidator):
                 body = strict_json(raw.decode(self._encoding or "utf-8"))
             except (ValueError, UnicodeDecodeError) as error:
                 return None, waldur_detail(400, f"JSON parse error - {error}")
-        errors = drf_body_errors(self._schema, body)
+        body, null_characters = drf_trimmed(self._schema, body)
+        errors = {**drf_body_errors(self._schema, body), **null_characters}
         return body, (waldur_field_errors(errors) if errors else None)
 
 

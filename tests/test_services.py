@@ -275,8 +275,11 @@ def test_processor_names_are_per_service(client, seed):
     assert one.json()["uuid"] != other.json()["uuid"]
 
 
-NAMES = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=40)
-BACKEND_TYPES = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=100)
+# Texts DRF keeps as sent: no surrounding white space (it is trimmed), no NUL (refused).
+NAMES = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), min_size=1,
+                max_size=40).filter(lambda text: text.strip() == text)
+BACKEND_TYPES = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), min_size=1,
+                        max_size=100).filter(lambda text: text.strip() == text)
 
 
 @PROPERTIES
@@ -294,7 +297,15 @@ def test_any_name_registers_once_then_updates(client, service, name, first_type,
     assert [p["uuid"] for p in processors if p["name"] == name] == [first.json()["uuid"]]
 
 
+def test_register_processor_trims_surrounding_white_space_like_drf(client, service):
+    answer = register(client, service["uuid"], name="  padded name \t", backend_type=" SLURM ")
+    assert answer.status_code == 201
+    assert (answer.json()["name"], answer.json()["backend_type"]) == ("padded name", "SLURM")
+
+
 @pytest.mark.parametrize(("body", "errors"), [
+    ({"name": "   ", "backend_type": "SLURM"}, {"name": ["This field may not be blank."]}),
+    ({"name": "a\x00b", "backend_type": "SLURM"}, {"name": ["Null characters are not allowed."]}),
     ({}, {"name": ["This field is required."], "backend_type": ["This field is required."]}),
     ({"backend_type": "SLURM"}, {"name": ["This field is required."]}),
     ({"name": "", "backend_type": "SLURM"}, {"name": ["This field may not be blank."]}),

@@ -8,6 +8,7 @@ import uuid as uuid_module
 from datetime import datetime
 
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 SERVICES = "/api/marketplace-site-agent-services/"
 CONNECTION_STATS = "/api/marketplace-site-agent-connection-stats/"
@@ -64,6 +65,19 @@ PREFACTOR_ID = re.compile(r"^[0-7][0-9abcdefghjkmnpqrstvwxyz]{31}$")
 # Hypothesis runs each property on one app (a fresh one per test, not per example).
 PROPERTIES = settings(max_examples=30, deadline=None,
                       suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+
+
+def json_containers(children: st.SearchStrategy) -> st.SearchStrategy:
+    return st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+
+
+# Any JSON value: what a client can send (floats are finite; strings are valid Unicode).
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(blacklist_categories=["Cs"])),
+    json_containers, max_leaves=12)
 
 
 def prefactor_error(body: dict, code: str) -> bool:

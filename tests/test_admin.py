@@ -263,7 +263,7 @@ def test_pending_faults_are_listed_and_can_be_cleared(client):
     pytest.param([SERVICES_LIST], id="no object"),
 ])
 def test_an_invalid_fault_is_refused(client, fault):
-    answer = add_fault(client, **fault) if isinstance(fault, dict) else client.post("/__admin/faults", json=fault)
+    answer = client.post("/__admin/faults", json=fault)
     assert answer.status_code == 400
     assert set(answer.json()) == {"detail"}
     assert client.get("/__admin/faults").json() == []

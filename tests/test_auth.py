@@ -83,12 +83,11 @@ def targets(seed) -> dict[str, str]:
     }
 
 
-def test_the_table_covers_every_documented_operation(app):
-    operations = {op for op in app.state.mock.operations.operation_ids if op != "create_agent"}
-    called = {app.state.mock.operations.find(call.method, call.path.format(
-        own_service="0" * 32, foreign_service="0" * 32, own_status="0" * 32, foreign_status="0" * 32)).operation_id
-        for call in CALLS.values()}
-    assert called == operations
+def test_the_table_covers_every_waldur_operation(app):
+    operations = app.state.mock.operations
+    any_object = {target: "0" * 32 for target in ("own_service", "foreign_service", "own_status", "foreign_status")}
+    called = {operations.find(call.method, call.path.format(**any_object)).operation_id for call in CALLS.values()}
+    assert called == operations.operation_ids - {"create_agent"}
 
 
 @pytest.mark.parametrize(("call", "role", "status"), CASES, ids=[f"{role}-{call}" for call, role, _ in CASES])

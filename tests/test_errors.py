@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_api import (
-    AGENTS, CONNECTION_STATS, NOT_FOUND, PREFACTOR, PROPERTIES, ROLES, SERVICES, STAFF, STATUSES, TASK_STATS,
+    AGENTS, CONNECTION_STATS, JSON_VALUES, NOT_FOUND, PREFACTOR, PROPERTIES, ROLES, SERVICES, STAFF, STATUSES, TASK_STATS,
     prefactor_error, service_path, state_of, status_path,
 )
 from mockserver.middleware import MAX_BODY_BYTES
@@ -235,9 +235,7 @@ PATH_SHAPES = st.sampled_from([SERVICES, STATUSES, CONNECTION_STATS, TASK_STATS,
 BODIES = st.one_of(
     st.none(),
     st.binary(max_size=40),
-    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-                 lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-                 max_leaves=6).map(lambda value: json.dumps(value).encode()),
+    JSON_VALUES.map(lambda value: json.dumps(value).encode()),
     st.builds(lambda name: json.dumps({"details": {"name": name}}).encode(), st.text(max_size=5)),
     st.builds(lambda name: json.dumps({"name": name, "backend_type": "SLURM"}).encode(), st.text(max_size=5)),
 )

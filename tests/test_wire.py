@@ -1,0 +1,67 @@
+"""How values look on the wire: uuids in both spellings, Waldur's times, Prefactor's ids, and
+JSON for anything a client may have sent."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mock_api import PREFACTOR_ID, WALDUR_TIME, json_containers
+from mockserver.wire import json_bytes, normalize_uuid, parse_time, prefactor_id, prefactor_partition, waldur_time
+
+
+@given(st.uuids())
+def test_a_uuid_in_any_spelling_normalizes_to_32_lowercase_hex_digits(value):
+    assert normalize_uuid(value.hex) == normalize_uuid(str(value)) == normalize_uuid(str(value).upper()) == value.hex
+
+
+@pytest.mark.parametrize("value", ["", "abc", "0" * 31, "0" * 33, "g" * 32, None, 42, uuid.UUID(int=0).hex + "-"])
+def test_what_is_no_uuid_normalizes_to_none(value):
+    assert normalize_uuid(value) is None
+
+
+@given(st.datetimes(timezones=st.just(timezone.utc)))
+def test_waldur_times_have_microseconds_and_an_offset_and_read_back(moment):
+    text = waldur_time(moment)
+    assert WALDUR_TIME.match(text)
+    assert parse_time(text) == moment
+
+
+def test_times_without_an_offset_are_utc():
+    assert parse_time("2025-01-01T00:00:00") == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert parse_time("2025-01-01T02:00:00+02:00") == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert parse_time("2025-01-01T00:00:00Z") - parse_time("2024-12-31T23:00:00Z") == timedelta(hours=1)
+
+
+@given(st.integers(min_value=0, max_value=2**30 - 1))
+def test_minted_prefactor_ids_have_the_documented_shape_and_keep_their_partition(partition):
+    minted = prefactor_id(partition)
+    assert PREFACTOR_ID.match(minted)
+    assert prefactor_partition(minted) == partition
+
+
+def test_ids_minted_together_are_distinct():
+    minted = {prefactor_id(7) for _ in range(2000)}
+    assert len(minted) == 2000
+
+
+def test_the_documented_example_ids_share_their_partition():
+    examples = ["013xrzp12g3nqk8nx0y2vfkg4s3jp2qr", "013xrzp12g3nqk8n1c7ht0mw5qzs9b4e", "013xrzp12g3nqk8n2d8jv1nx6rat0c5f"]
+    assert len({prefactor_partition(example) for example in examples}) == 1
+
+
+@pytest.mark.parametrize("value", [10**30, -(10**25), "\ud800", {"\udfff": [2**64]}], ids=repr)
+def test_json_bytes_writes_what_a_client_may_have_sent(value):
+    assert json.loads(json_bytes(value)) == value
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                    | st.text(), json_containers, max_leaves=10))
+def test_json_bytes_round_trips_any_json_value(value):
+    assert json.loads(json_bytes(value)) == value
+    assert not re.search(rb"\bNaN\b|\bInfinity\b", json_bytes(value))

@@ -34,7 +34,9 @@ def conformance_schema(api: str, base_url: str | None, authorization: str | None
             role = case.operation.definition.raw.get("x-required-role")
             case.headers = {**(case.headers or {}), "Authorization": credentials.get(role, authorization)}
 
-    schema.config.generation.update(max_examples=profile["schemathesis_examples"])
+    # Deterministic, like the rule layer: a contract gate must give the same verdict twice.
+    schema.config.generation.update(max_examples=profile["schemathesis_examples"], deterministic=True,
+                                    database="none")
     excluded = list(STATEFUL_ONLY)
     if target.read_only:
         schema = schema.include(method=["GET", "HEAD"])

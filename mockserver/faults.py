@@ -61,7 +61,7 @@ def simulated_answer(operation: Operation, status: int, example: str | None, pat
     """The documented answer for `status` as an ApiError (raised or returned, never stored)."""
     documented = operation.documented_answer(status, example)
     if documented is not None and documented[1] is not None:
-        return ApiError(status, documented[1])
+        return ApiError(status, documented[1], operation.documented_headers(status))
     if operation.api == "prefactor":
         return prefactor_error(status, f"Simulated {status} response.")
     return error_for_path(path, status, f"Simulated {status} response.")

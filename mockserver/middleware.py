@@ -47,7 +47,9 @@ class ProvideMock:
 
 class JsonErrorsOnly:
     """A safety net: an error answered by a layer that knows no API (Starlette's plain-text
-    "Not Found", a redirect target) is rewritten in the format of the API the path belongs to."""
+    "Not Found") is rewritten in the format of the API the path belongs to. Starlette's
+    trailing-slash redirects (307) become that 404 too: a path the spec does not name is not
+    found, and the routers' redirects could send odd paths round in a loop."""
 
     def __init__(self, app):
         self.app = app
@@ -59,12 +61,15 @@ class JsonErrorsOnly:
 
         async def send_(message):
             nonlocal rewriting
-            if message["type"] == "http.response.start" and message["status"] >= 400:
+            if message["type"] == "http.response.start" and (
+                    message["status"] >= 400 or (message["status"] == 307 and scope["path"].startswith("/api"))):
                 content_type = dict(message.get("headers", [])).get(b"content-type", b"")
                 if b"json" not in content_type:
                     rewriting = True
-                    phrase = HTTPStatus(message["status"]).phrase if message["status"] in HTTPStatus._value2member_map_ else "Error"
-                    error = error_for_path(scope["path"], message["status"], f"{phrase}.")
+                    status = 404 if message["status"] == 307 else message["status"]
+                    phrase = "Not found" if status == 404 else (
+                        HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error")
+                    error = error_for_path(scope["path"], status, f"{phrase}.")
                     return await answer(error, scope, receive, send)
             if not rewriting:
                 await send(message)

@@ -58,6 +58,12 @@ class Operation:
             return status, next(iter(examples.values()))
         return status, media.get("example")
 
+    def documented_headers(self, status: int) -> dict[str, str]:
+        """The example values of the headers the spec documents for `status`."""
+        response = resolve(self.api, self.spec.get("responses", {}).get(str(status), {}))
+        return {name: str(resolve(self.api, header).get("example", ""))
+                for name, header in response.get("headers", {}).items()}
+
 
 class OperationIndex:
     """Finds the documented operation (and the documented methods) of a request path."""

@@ -76,10 +76,14 @@ def test_an_unknown_prefactor_path_is_404_in_the_envelope(client, path):
     assert prefactor_error(answer.json(), "not_found")
 
 
-def test_a_missing_trailing_slash_redirects_to_the_documented_path(client):
-    answer = client.get(SERVICES.rstrip("/"), headers=STAFF, follow_redirects=False)
-    assert answer.status_code in (301, 307, 308)
-    assert answer.headers["Location"].endswith(SERVICES)
+@pytest.mark.parametrize(("path", "headers", "body"), [
+    (SERVICES.rstrip("/"), STAFF, {"detail": "Not found."}),
+    ("/api/v1/agent/", PREFACTOR, None),
+])
+def test_a_path_with_the_wrong_trailing_slash_is_404_not_a_redirect(client, path, headers, body):
+    answer = client.get(path, headers=headers, follow_redirects=False)
+    assert answer.status_code == 404
+    assert answer.json() == body if body else prefactor_error(answer.json(), "not_found")
 
 
 # --- 400 on parameters ---------------------------------------------------------------------

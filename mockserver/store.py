@@ -67,6 +67,7 @@ class Service:
     created: datetime
     modified: datetime
     processors: dict[str, Processor] = field(default_factory=dict)  # by name, in creation order
+    encoded: tuple[str, bytes] | None = field(default=None, repr=False, compare=False)  # (site, JSON) of the last answer
 
 
 @dataclass
@@ -76,6 +77,7 @@ class IntegrationStatus:
     agent_type: int
     status: str
     last_request_timestamp: datetime | None
+    encoded: tuple[str, bytes] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -110,8 +112,29 @@ class Store:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InvalidData(f"{type(error).__name__}: {error}") from error
         self.__dict__.update(fresh)
+        self._index()
         if self._durable is not None:
             self._durable.replace(self.dump())
+
+    def _index(self) -> None:
+        """Indexes for the list filters. Clients cannot create or delete services or statuses,
+        so they change only when a whole state is loaded."""
+        self.services_by_identity: dict[str, list[Service]] = {}
+        for service in self.services.values():
+            self.services_by_identity.setdefault(service.identity, []).append(service)
+        statuses = list(self.integration_statuses.values())
+        self.status_positions = {status.uuid: position for position, status in enumerate(statuses)}
+        self.statuses_by_offering: dict[str, list[IntegrationStatus]] = {}
+        for status in statuses:
+            self.statuses_by_offering.setdefault(status.offering, []).append(status)
+        # Ascending `last_request_timestamp` puts nulls last, descending first (PostgreSQL's order).
+        ascending = sorted(statuses, key=lambda s: (s.last_request_timestamp is None, s.last_request_timestamp or 0))
+        self.statuses_in_order = {
+            (label, ordering): [s for s in chosen if label is None or s.status == label]
+            for label in (None, *INTEGRATION_STATUSES)
+            for ordering, chosen in ((None, statuses), ("last_request_timestamp", ascending),
+                                     ("-last_request_timestamp", ascending[::-1]))
+        }
 
     def reset(self) -> None:
         self.load(self._seed)
@@ -199,12 +222,14 @@ class Store:
             processor.backend_version = backend_version
             processor.last_run = now
             processor.modified = now
+        service.encoded = None
         self._keep_service(service)
         return processor, created
 
     def set_statistics(self, service: Service, statistics: object) -> None:
         service.statistics = copy.deepcopy(statistics)
         service.modified = self.now()
+        service.encoded = None
         self._keep_service(service)
 
     def _keep_service(self, service: Service) -> None:

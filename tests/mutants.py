@@ -224,10 +224,14 @@ def first_status_label_only(original):
     return matching
 
 
-def ascending_always(original):
-    def ordered(statuses, ordering):
-        return original(statuses, ["last_request_timestamp"] if ordering else ordering)
-    return ordered
+class AscendingAlways(Store):
+    """Answers o=-last_request_timestamp in ascending order."""
+
+    def _index(self):
+        super()._index()
+        for (label, ordering), statuses in list(self.statuses_in_order.items()):
+            if ordering == "-last_request_timestamp":
+                self.statuses_in_order[(label, ordering)] = self.statuses_in_order[(label, "last_request_timestamp")]
 
 
 class ForgetfulStatistics(Store):
@@ -247,7 +251,7 @@ def forgetful_statistics():
         await app(scope, receive, send)
         if getattr(store, "forgotten", None):
             service, kept = store.forgotten
-            service.statistics, store.forgotten = kept, None
+            service.statistics, service.encoded, store.forgotten = kept, None, None
     return restoring
 
 
@@ -425,7 +429,7 @@ VARIANTS = [
     Variant("status_filter_uses_first_value_only", "filter", "?status=A&status=B filters by A only",
             patched(integration_statuses, "matching_statuses", first_status_label_only)),
     Variant("descending_order_ignored", "ordering", "o=-last_request_timestamp sorts ascending",
-            patched(integration_statuses, "ordered", ascending_always)),
+            with_store(AscendingAlways)),
     # persistence
     Variant("statistics_not_persisted", "persistence", "set_statistics answers the value but keeps the old one",
             forgetful_statistics),

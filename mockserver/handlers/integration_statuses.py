@@ -7,7 +7,7 @@ from connexion import request
 
 from mockserver.auth import current_user
 from mockserver.errors import waldur_detail
-from mockserver.handlers.responses import headers_only, json_response, mock, site
+from mockserver.handlers.responses import encoded, encoded_response, headers_only, json_list_response, mock, site
 from mockserver.pagination import paginate
 from mockserver.store import AGENT_TYPES, IntegrationStatus
 from mockserver.wire import normalize_uuid, waldur_time
@@ -41,32 +41,45 @@ def ordered(statuses: list[IntegrationStatus], ordering: list[str] | None) -> li
     """`last_request_timestamp` ascending puts nulls last and descending first, as PostgreSQL does."""
     if not ordering:
         return statuses
-    key = ordering[0]
     ascending = sorted(statuses, key=lambda s: (s.last_request_timestamp is None, s.last_request_timestamp or 0))
-    return ascending if key == "last_request_timestamp" else ascending[::-1]
+    return ascending if ordering[0] == "last_request_timestamp" else ascending[::-1]
 
 
 def matching_statuses(agent_type=None, customer_uuid=None, o=None, offering=None, offering_slug=None,
                       offering_uuid=None, parent_offering_uuid=None, status=None) -> list[IntegrationStatus]:
     store, user = mock().store, current_user(request)
-    offering_from_url = offering_of_url(offering) if offering is not None else None
-    wanted_offerings = uuids(offering_uuid)
-    slugs = set(offering_slug or ())
     labels = set(status or ())
+    offerings = None  # the offerings the offering/offering_uuid filters allow, when given
+    if offering is not None:
+        offerings = {offering_of_url(offering)}
+    if offering_uuid:
+        offerings = uuids(offering_uuid) if offerings is None else offerings & uuids(offering_uuid)
+    slugs = set(offering_slug or ())
+    customer = normalize_uuid(customer_uuid) if customer_uuid else None
+    parent = normalize_uuid(parent_offering_uuid) if parent_offering_uuid else None
+    ordering = o[0] if o else None
+
+    if offerings is None and len(labels) <= 1:
+        # The indexes answer the common queries (no filter, one status, either order) as they are.
+        candidates = store.statuses_in_order[(next(iter(labels), None), ordering)]
+        labels = set()
+    elif offerings is not None:
+        chosen = [s for uuid in offerings for s in store.statuses_by_offering.get(uuid, ())]
+        candidates = ordered(sorted(chosen, key=lambda s: store.status_positions[s.uuid]), o)
+    else:
+        candidates = store.statuses_in_order[(None, ordering)]
+    if user.sees_everything and not (labels or agent_type or slugs or customer or parent):
+        return candidates
 
     def matches(item: IntegrationStatus) -> bool:
         of = store.offerings[item.offering]
         return ((agent_type is None or item.agent_type == int(agent_type))
-                and (customer_uuid is None or of["customer"] == normalize_uuid(customer_uuid))
-                and (offering is None or item.offering == offering_from_url)
-                and (not offering_uuid or item.offering in wanted_offerings)
+                and (customer is None or of["customer"] == customer)
                 and (not slugs or of["slug"] in slugs)
-                and (parent_offering_uuid is None or of["parent"] == normalize_uuid(parent_offering_uuid))
+                and (parent is None or of["parent"] == parent)
                 and (not labels or item.status in labels))
 
-    visible = [item for item in store.integration_statuses.values()
-               if store.can_see_integration_status(user, item) and matches(item)]
-    return ordered(visible, o)
+    return [item for item in candidates if store.can_see_integration_status(user, item) and matches(item)]
 
 
 async def marketplace_integration_statuses_list(agent_type=None, customer_uuid=None, o=None, offering=None,
@@ -75,7 +88,7 @@ async def marketplace_integration_statuses_list(agent_type=None, customer_uuid=N
     page, headers = paginate(request, matching_statuses(agent_type, customer_uuid, o, offering, offering_slug,
                                                         offering_uuid, parent_offering_uuid, status))
     base = site()
-    return json_response([render(item, base) for item in page], headers=headers)
+    return json_list_response([encoded(item, base, render) for item in page], headers)
 
 
 async def marketplace_integration_statuses_count(agent_type=None, customer_uuid=None, o=None, offering=None,
@@ -91,4 +104,4 @@ async def marketplace_integration_statuses_retrieve(uuid: str):
     item = store.integration_status(uuid)
     if item is None or not store.can_see_integration_status(current_user(request), item):
         raise waldur_detail(404, NOT_FOUND)
-    return json_response(render(item, site()))
+    return encoded_response(encoded(item, site(), render))

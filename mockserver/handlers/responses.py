@@ -12,6 +12,23 @@ def json_response(data: object, status: int = 200, headers: dict | None = None) 
                              headers=headers or {})
 
 
+def encoded(item, site: str, render) -> bytes:
+    """`item` rendered on `site` as JSON, kept on the item until it changes (the store clears
+    `encoded` on every write), so a list answer is mostly joining bytes."""
+    if item.encoded is None or item.encoded[0] != site:
+        item.encoded = (site, json_bytes(render(item, site)))
+    return item.encoded[1]
+
+
+def json_list_response(parts: list[bytes], headers: dict) -> ConnexionResponse:
+    return ConnexionResponse(status_code=200, body=b"[" + b",".join(parts) + b"]", content_type="application/json",
+                             headers=headers)
+
+
+def encoded_response(body: bytes) -> ConnexionResponse:
+    return ConnexionResponse(status_code=200, body=body, content_type="application/json", headers={})
+
+
 def headers_only(headers: dict, status: int = 200) -> ConnexionResponse:
     return ConnexionResponse(status_code=status, body=b"", content_type="application/json", headers=headers)
 

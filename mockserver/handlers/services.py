@@ -5,7 +5,8 @@ from connexion import request
 
 from mockserver.auth import current_user
 from mockserver.errors import waldur_detail
-from mockserver.handlers.responses import headers_only, json_response, mock, site
+from mockserver.handlers.responses import (encoded, encoded_response, headers_only, json_list_response, json_response,
+                                           mock, site)
 from mockserver.pagination import paginate
 from mockserver.store import SERVICE_STATES, STALE_AFTER, Processor, Service
 from mockserver.validation import waldur_request_body
@@ -34,7 +35,8 @@ def render_processor(processor: Processor, base: str, service: Service | None = 
     return body
 
 
-def render_service(service: Service, base: str, store) -> dict:
+def render_service(service: Service, base: str) -> dict:
+    store = mock().store
     return {
         "uuid": service.uuid,
         "url": f"{base}{SERVICES_PATH}{service.uuid}/",
@@ -57,10 +59,12 @@ def matching_services(identity_uuid=None, mode=None, state=None, modified_after=
     states = set(state or ())
     after, before = parse_time(modified_after), parse_time(modified_before)
     stale_before = store.now() - STALE_AFTER if isinstance(stale, bool) else None
+    candidates = store.services_by_identity.get(identity, []) if identity else list(store.services.values())
+    if user.sees_everything and not (mode or states or after or before or stale_before):
+        return candidates
     return [
-        service for service in store.services.values()
+        service for service in candidates
         if store.can_see_service(user, service)
-        and (identity_uuid is None or service.identity == identity)
         and (mode is None or service.mode == mode)
         and (not states or service.state in states)
         and (after is None or service.modified >= after)
@@ -72,8 +76,8 @@ def matching_services(identity_uuid=None, mode=None, state=None, modified_after=
 async def marketplace_site_agent_services_list(identity_uuid=None, mode=None, state=None, modified_after=None,
                                                modified_before=None, stale=None):
     page, headers = paginate(request, matching_services(identity_uuid, mode, state, modified_after, modified_before, stale))
-    base, store = site(), mock().store
-    return json_response([render_service(service, base, store) for service in page], headers=headers)
+    base = site()
+    return json_list_response([encoded(service, base, render_service) for service in page], headers)
 
 
 async def marketplace_site_agent_services_count(identity_uuid=None, mode=None, state=None, modified_after=None,
@@ -83,7 +87,7 @@ async def marketplace_site_agent_services_count(identity_uuid=None, mode=None, s
 
 
 async def marketplace_site_agent_services_retrieve(uuid: str):
-    return json_response(render_service(visible_service(uuid), site(), mock().store))
+    return encoded_response(encoded(visible_service(uuid), site(), render_service))
 
 
 async def marketplace_site_agent_services_register_processor(uuid: str):
@@ -98,7 +102,7 @@ async def marketplace_site_agent_services_set_statistics(uuid: str):
     service = changeable_service(uuid)
     body = waldur_request_body(request)
     mock().store.set_statistics(service, body["statistics"])
-    return json_response(render_service(service, site(), mock().store))
+    return encoded_response(encoded(service, site(), render_service))
 
 
 def visible_service(uuid: str) -> Service:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import collections
-import json
 import time
+
+from mockserver.wire import strict_json
 
 
 class Journal:
@@ -38,6 +39,6 @@ def _readable(body: bytes) -> object:
     if not body:
         return None
     try:
-        return json.loads(body)
+        return strict_json(body)
     except (ValueError, UnicodeDecodeError):
         return body.decode("utf-8", errors="replace")

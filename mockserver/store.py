@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from mockserver.wire import hex_uuid, normalize_uuid, parse_time, utcnow, waldur_time
+from mockserver.wire import MAX_JSON_DEPTH, hex_uuid, json_depth, normalize_uuid, parse_time, utcnow, waldur_time
 
 DEFAULT_DATA = Path(__file__).parent / "data" / "default.yaml"
 
@@ -282,6 +282,14 @@ def _hex(value: object, what: str) -> str:
     return key
 
 
+def free_json(value: object) -> object:
+    """A private copy of a free-form JSON value from loaded state (statistics, agent details...),
+    refused when it nests deeper than a request body may: deeper values could not be read back."""
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise InvalidData(f"a value is nested deeper than the {MAX_JSON_DEPTH} levels a request body may have")
+    return copy.deepcopy(value)
+
+
 def _parse_state(data: dict) -> dict:
     if not isinstance(data, dict):
         raise InvalidData("the state must be a mapping")
@@ -323,7 +331,7 @@ def _parse_state(data: dict) -> dict:
         if state not in SERVICE_STATE_CODES:
             raise InvalidData(f"service {key}: unknown state {state!r}")
         service = Service(key, identity, str(s["name"]), s.get("mode"), SERVICE_STATE_CODES[state],
-                          copy.deepcopy(s.get("statistics", {})), parse_time(s["created"]), parse_time(s["modified"]))
+                          free_json(s.get("statistics", {})), parse_time(s["created"]), parse_time(s["modified"]))
         for p in s.get("processors", []):
             service.processors[str(p["name"])] = Processor(
                 _hex(p["uuid"], "processor"), str(p["name"]), str(p["backend_type"]), p.get("backend_version"),
@@ -341,8 +349,8 @@ def _parse_state(data: dict) -> dict:
                                           parse_time(st.get("last_request_timestamp")))
     subscriptions = [
         {"uuid": _hex(e["uuid"], "event subscription"), "identity": _hex(e["identity"], "subscription identity"),
-         "created": parse_time(e["created"]), "observable_objects": copy.deepcopy(e.get("observable_objects", [])),
-         "rmq_connection": copy.deepcopy(e.get("rmq_connection"))}
+         "created": parse_time(e["created"]), "observable_objects": free_json(e.get("observable_objects", [])),
+         "rmq_connection": free_json(e.get("rmq_connection"))}
         for e in data.get("event_subscriptions", [])
     ]
     queues = [
@@ -353,9 +361,9 @@ def _parse_state(data: dict) -> dict:
     tasks = data.get("tasks") or {}
     agents = {}
     for details in data.get("agents", []):
-        agents[str(details["id"])] = Agent(str(details["id"]), copy.deepcopy(details))
+        agents[str(details["id"])] = Agent(str(details["id"]), free_json(details))
     idempotency_keys = {
-        str(entry["key"]): (copy.deepcopy(entry["request"]), str(entry["agent"]))
+        str(entry["key"]): (free_json(entry["request"]), str(entry["agent"]))
         for entry in data.get("idempotency_keys", [])
     }
     return {
@@ -369,7 +377,7 @@ def _parse_state(data: dict) -> dict:
         "services": services,
         "event_subscriptions": subscriptions,
         "queues": queues,
-        "tasks": {**{kind: copy.deepcopy(list(tasks.get(kind, []))) for kind in ("active", "scheduled", "reserved")},
+        "tasks": {**{kind: free_json(list(tasks.get(kind, []))) for kind in ("active", "scheduled", "reserved")},
                   **({"error": str(tasks["error"])} if tasks.get("error") else {})},
         "integration_statuses": statuses,
         "agents": agents,

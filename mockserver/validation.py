@@ -10,7 +10,6 @@ These collect every error and answer as the real services do:
 """
 from __future__ import annotations
 
-import json
 import typing as t
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,6 +21,7 @@ from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 
 from mockserver.errors import ApiError, prefactor_error, waldur_detail, waldur_field_errors
+from mockserver.wire import strict_json
 
 BODY_STATE_KEY = "mock_body"
 
@@ -31,16 +31,6 @@ def compiled(schema: dict, _cache: dict = {}) -> Draft4Validator:  # noqa: B006 
     if validator is None:
         validator = _cache[id(schema)] = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
     return validator
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
-
-
-def strict_json(raw: bytes | str) -> object:
-    """Python's json as Django REST Framework runs it: NaN and +/-Infinity (which are no JSON,
-    and which no answer could carry back) are refused."""
-    return json.loads(raw, parse_constant=_refuse_constant)
 
 
 def _type_name(value: object) -> str:

@@ -56,6 +56,44 @@ def prefactor_partition(an_id: str) -> int:
     return (value >> 80) & ((1 << 30) - 1)
 
 
+MAX_JSON_DEPTH = 400
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
+
+
+def json_depth(value: object) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                level.append((child, depth + 1))
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def strict_json(raw: bytes | str) -> object:
+    """JSON as Django REST Framework parses it, with two refusals that keep every stored value
+    readable: NaN and +/-Infinity (no JSON answer could carry them back), and nesting deeper than
+    MAX_JSON_DEPTH levels (each raises ValueError, like any other parse error)."""
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError:
+        value = None
+        too_deep = True
+    else:
+        brackets = raw.count(b"[" if isinstance(raw, bytes) else "[") + raw.count(b"{" if isinstance(raw, bytes) else "{")
+        too_deep = brackets > MAX_JSON_DEPTH and json_depth(value) > MAX_JSON_DEPTH
+    if too_deep:
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+    return value
+
+
 def json_bytes(data: object) -> bytes:
     """JSON for a response body; strings with lone surrogates (valid in JSON text) are escaped."""
     try:

@@ -2,6 +2,7 @@
 Prism's `Prefer: code=NNN`, and an app built without the admin surface."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -94,6 +95,15 @@ def test_an_invalid_state_is_refused_and_the_old_state_kept(client, seed, broken
     assert answer.status_code == 400
     assert answer.json()["detail"].startswith("Invalid state: ")
     assert state_of(client) == seed
+
+
+def test_a_state_nested_deeper_than_a_request_body_may_is_refused(client, seed):
+    too_deep = json.loads("[" * 900 + "]" * 900)
+    answer = client.put("/__admin/state", json={**seed, "services": [{**seed["services"][0], "statistics": too_deep}]})
+    assert answer.status_code == 400
+    assert "nested deeper" in answer.json()["detail"]
+    assert state_of(client) == seed
+    assert client.get(SERVICES, headers=STAFF).status_code == 200
 
 
 def test_a_state_referring_to_nothing_is_refused(client, seed):

@@ -14,6 +14,7 @@ from mock_api import (
     prefactor_error, service_path, state_of, status_path,
 )
 from mockserver.middleware import MAX_BODY_BYTES
+from mockserver.wire import MAX_JSON_DEPTH
 from mockserver.specs import DOCUMENTS, METHODS, document
 
 JSON = {"Content-Type": "application/json"}
@@ -209,6 +210,34 @@ def test_nan_and_infinity_are_no_json(client, write_path, constant):
     assert prefactor.status_code == 400
     assert prefactor_error(prefactor.json(), "bad_request")
     assert state_of(client) == before
+
+
+def nested_lists(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def test_a_body_nested_as_deep_as_the_limit_is_stored_and_read_back(client, write_path, seed):
+    statistics = json.loads(nested_lists(MAX_JSON_DEPTH - 1))  # inside {"statistics": ...}: the limit
+    answer = client.post(write_path, headers={**STAFF, **JSON}, json={"statistics": statistics})
+    assert answer.status_code == 200
+    assert client.get(service_path(seed["services"][0]["uuid"]), headers=STAFF).json()["statistics"] == statistics
+    assert client.get("/__admin/state").status_code == 200
+    assert client.get("/__admin/requests").status_code == 200
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, 900, 100_000],
+                         ids=["one level over", "parseable by Python, too deep to copy", "beyond any parser"])
+def test_a_body_nested_deeper_than_the_limit_is_a_parse_error(client, write_path, depth):
+    before = state_of(client)
+    waldur = client.post(write_path, headers={**STAFF, **JSON}, content=f'{{"statistics": {nested_lists(depth)}}}'.encode())
+    assert waldur.status_code == 400
+    assert waldur.json() == {"detail": f"JSON parse error - JSON nested deeper than {MAX_JSON_DEPTH} levels."}
+    prefactor = client.post(AGENTS, headers={**PREFACTOR, **JSON},
+                            content=f'{{"details": {{"name": "n", "x": {nested_lists(depth)}}}}}'.encode())
+    assert prefactor.status_code == 400
+    assert prefactor_error(prefactor.json(), "bad_request")
+    assert state_of(client) == before
+    assert client.get("/__admin/requests").status_code == 200
 
 
 def test_a_number_beyond_floats_never_breaks_later_answers(client, write_path, seed):

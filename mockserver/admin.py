@@ -8,14 +8,13 @@
 """
 from __future__ import annotations
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.faults import Fault
 from mockserver.store import InvalidData
-from mockserver.wire import json_bytes
+from mockserver.wire import json_bytes, strict_json
 
 
 def _json(data: object, status: int = 200) -> Response:
@@ -28,8 +27,8 @@ def _error(message: str, status: int = 400) -> Response:
 
 async def _body(request: Request) -> object:
     try:
-        return orjson.loads(await request.body())
-    except orjson.JSONDecodeError as error:
+        return strict_json(await request.body())
+    except (ValueError, UnicodeDecodeError) as error:
         raise ValueError(f"JSON parse error - {error}") from None
 
 

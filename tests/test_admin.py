@@ -364,3 +364,15 @@ def test_an_app_without_the_admin_surface_has_no_admin_routes(method, path):
         assert answer.status_code == 404
         assert answer.json() == NOT_FOUND
         assert client.get(SERVICES, headers=STAFF).status_code == 200
+
+
+def test_a_dump_with_values_only_python_keeps_exact_loads_back_unchanged(client, seed):
+    """Integers beyond 64 bits and lone surrogates are valid JSON: a dump must load back as it was."""
+    path = service_path(seed["services"][0]["uuid"], "set_statistics")
+    body = b'{"statistics": {"big": 123456789012345678901234567890, "odd": "\\ud800"}}'
+    assert client.post(path, headers={**STAFF, "Content-Type": "application/json"}, content=body).status_code == 200
+    dumped = client.get("/__admin/state").content
+    assert client.put("/__admin/state", content=dumped, headers={"Content-Type": "application/json"}).status_code == 200
+    assert client.get("/__admin/state").content == dumped
+    client.post("/__admin/reset")
+    assert state_of(client) == seed

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -92,3 +93,11 @@ def test_now_always_moves_on():
     store = Store({})
     moments = [store.now() for _ in range(1000)]
     assert all(earlier < later for earlier, later in zip(moments, moments[1:]))
+
+
+def test_a_state_dump_saved_as_json_is_a_data_file(tmp_path, default_data):
+    """`mockserver --data` takes what GET /__admin/state gave, so a session can be saved and replayed."""
+    dumped = Store(default_data).dump()
+    path = tmp_path / "saved.json"
+    path.write_text(json.dumps(dumped))
+    assert Store(load_data_file(path)).dump() == dumped

@@ -13,7 +13,7 @@ DOCUMENTS = {"waldur": "waldur-marketplace-site-agent.yaml", "prefactor": "prefa
 @functools.cache
 def _load(api: str) -> dict:
     with open(SPEC_DIR / DOCUMENTS[api], encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
+        return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when installed
 
 
 def document(api: str) -> dict:

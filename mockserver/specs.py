@@ -19,7 +19,7 @@ METHODS = ("get", "head", "post", "put", "patch", "delete", "options", "trace")
 @functools.cache
 def document(api: str) -> dict:
     with open(DOCUMENTS[api], encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
+        return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster
 
 
 def resolve(api: str, node: object) -> object:

@@ -1,8 +1,14 @@
-"""Two costs Connexion 3.3 pays on every request that the mock need not.
+"""Costs Connexion 3.3 pays on every request that the mock need not.
 
 - It inspects the handler's and the auth function's signatures on each call
   (`inspect_function_arguments`, ~3 `inspect.signature` per request): the answer depends only
   on the function, so it is cached.
+- It wraps each handler in its decorators anew on every request (`AsyncOperation.fn`, then
+  `ASGIDecorator.decorate` inside it: five `functools.wraps` a request). The wrapped function
+  depends only on the handler (the request and operation are read from context variables when
+  it runs), so it is built once per operation.
+- It turns each parameter name into a Python name with three regular expressions, on every
+  request (`sanitized`): cached per name.
 - Its default middleware stack includes Swagger UI (docs.py serves ours), lifespan handling
   (the outer Starlette app has it) and response validation (only wanted with
   --validate-responses): `middlewares()` leaves out what is not used.
@@ -12,6 +18,9 @@ from __future__ import annotations
 import functools
 
 import connexion.decorators.parameter
+from connexion.apps.asynchronous import AsyncOperation
+from connexion.context import receive, scope
+from connexion.decorators.main import ASGIDecorator
 import connexion.security
 import connexion.utils
 from connexion.middleware.main import ConnexionMiddleware
@@ -22,6 +31,28 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 _inspect = functools.lru_cache(maxsize=256)(connexion.utils.inspect_function_arguments)
 connexion.decorators.parameter.inspect_function_arguments = _inspect
 connexion.security.inspect_function_arguments = _inspect
+
+connexion.decorators.parameter.sanitized = functools.lru_cache(maxsize=1024)(connexion.decorators.parameter.sanitized)
+
+AsyncOperation.fn = functools.cached_property(AsyncOperation.fn.fget)
+AsyncOperation.fn.__set_name__(AsyncOperation, "fn")
+
+
+def _decorate_once(decorator: ASGIDecorator, function):
+    decorated = None
+
+    @functools.wraps(function)
+    async def wrapper(*args, **kwargs):
+        nonlocal decorated
+        if decorated is None:
+            decorated = decorator.decorate(function)
+        request = decorator.framework.get_request(uri_parser=decorator.uri_parser, scope=scope, receive=receive)
+        return await decorated(request)
+
+    return wrapper
+
+
+ASGIDecorator.__call__ = _decorate_once
 
 
 def middlewares(validate_responses: bool) -> list:

@@ -186,8 +186,9 @@ class WaldurBodyValidator(AbstractRequestBodyValidator):
         return body, (waldur_field_errors(errors) if errors else None)
 
 
-def waldur_request_body(request: ConnexionRequest) -> dict:
-    """The validated body of a Waldur write; raises its 400 if it was invalid."""
+def request_body(request: ConnexionRequest) -> dict:
+    """The body the validator parsed (once: handlers take no `body` argument, so Connexion
+    does not parse it again); for a Waldur write, raises its 400 if it was invalid."""
     body, problem = request.scope["state"][BODY_STATE_KEY]
     if problem is not None:
         raise problem
@@ -249,5 +250,7 @@ class PrefactorBodyValidator(AbstractRequestBodyValidator):
         async def replay():
             yield b"".join(chunks)
 
-        self._validate(await self._parse(replay(), scope))
+        body = await self._parse(replay(), scope)
+        self._validate(body)
+        scope.setdefault("state", {})[BODY_STATE_KEY] = (body, None)
         return self._insert_messages(receive, messages=messages), scope

@@ -63,6 +63,9 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)  # built once: json.loads with options builds one a call
+
+
 def json_depth(value: object) -> int:
     """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
     deepest, level = 0, [(value, 1)]
@@ -82,7 +85,7 @@ def strict_json(raw: bytes | str) -> object:
     readable: NaN and +/-Infinity (no JSON answer could carry them back), and nesting deeper than
     MAX_JSON_DEPTH levels (each raises ValueError, like any other parse error)."""
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
+        value = _DECODER.decode(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     except RecursionError:
         value = None
         too_deep = True

@@ -1,9 +1,11 @@
 """Prefactor: create an agent (with caller-chosen ids and idempotency keys)."""
 from __future__ import annotations
 
+from connexion import request
+
 from mockserver.errors import prefactor_error
 from mockserver.handlers.responses import json_response, mock
-from mockserver.validation import strict_json
+from mockserver.validation import request_body
 from mockserver.wire import prefactor_id, prefactor_partition, prefactor_time
 
 OPTIONAL_DETAILS = ("description", "external_identifier", "owner_person_id", "risk_profile_id", "team_id")
@@ -18,11 +20,8 @@ def available_actions(status: str, instance_total: int) -> dict:
             "delete": retired or instance_total == 0}
 
 
-async def create_agent(body: dict | bytes):
-    if isinstance(body, bytes):
-        # Without a Content-Type Connexion validates the body as JSON but hands over the raw bytes;
-        # parse them as the validator did.
-        body = strict_json(body)
+async def create_agent():
+    body = request_body(request)
     store = mock().store
     details, key = body["details"], body.get("idempotency_key")
     if key is not None and key in store.idempotency_keys:

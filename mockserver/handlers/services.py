@@ -9,7 +9,7 @@ from mockserver.handlers.responses import (encoded, encoded_response, headers_on
                                            mock, site)
 from mockserver.pagination import paginate
 from mockserver.store import SERVICE_STATES, STALE_AFTER, Processor, Service
-from mockserver.validation import waldur_request_body
+from mockserver.validation import request_body
 from mockserver.wire import normalize_uuid, parse_time, waldur_time
 
 SERVICES_PATH = "/api/marketplace-site-agent-services/"
@@ -92,7 +92,7 @@ async def marketplace_site_agent_services_retrieve(uuid: str):
 
 async def marketplace_site_agent_services_register_processor(uuid: str):
     service = changeable_service(uuid)
-    body = waldur_request_body(request)
+    body = request_body(request)
     processor, created = mock().store.register_processor(
         service, body["name"], body["backend_type"], body.get("backend_version"))
     return json_response(render_processor(processor, site(), service), status=201 if created else 200)
@@ -100,7 +100,7 @@ async def marketplace_site_agent_services_register_processor(uuid: str):
 
 async def marketplace_site_agent_services_set_statistics(uuid: str):
     service = changeable_service(uuid)
-    body = waldur_request_body(request)
+    body = request_body(request)
     mock().store.set_statistics(service, body["statistics"])
     return encoded_response(encoded(service, site(), render_service))
 

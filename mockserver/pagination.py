@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import parse_qsl, urlencode
 
 from mockserver.errors import waldur_detail
 
@@ -38,9 +39,14 @@ def paginate(request, items: Sequence) -> tuple[Sequence, dict[str, str]]:
     page_count = max(1, -(-len(items) // size))
     number = page_number_from(request.query_params.get("page"), page_count)
     url = request.url
+    base = str(url).partition("?")[0]
+    others = [(key, value) for key, value in parse_qsl(url.query, keep_blank_values=True) if key != "page"]
 
     def link(page: int) -> str:
-        return str(url.remove_query_params("page") if page == 1 else url.include_query_params(page=page))
+        """The request's URL with `page` set (dropped for the first page), other parameters
+        kept in order: what Starlette's include/remove_query_params give, parsed once."""
+        query = urlencode(others + [("page", str(page))] if page != 1 else others)
+        return f"{base}?{query}" if query else base
 
     links = [f'<{link(1)}>; rel="first"']
     if number > 1:

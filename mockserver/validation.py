@@ -146,8 +146,11 @@ class WaldurParameterValidator(ParameterValidator):
 
     def validate_request(self, request: ConnexionRequest) -> None:
         errors: dict[str, list[str]] = {}
+        given = request.query_params if request.scope.get("query_string") else {}
         for parameter in self.parameters.get("query", []):
             name = parameter["name"]
+            if name not in given and not parameter.get("required"):
+                continue
             if name == "page":
                 if request.query_params.get(name) not in (None, "last") and self.validate_query_parameter(parameter, request):
                     raise waldur_detail(404, "Invalid page.")

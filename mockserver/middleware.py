@@ -19,7 +19,7 @@ async def answer(error: ApiError, scope, receive, send) -> None:
     await Response(body, error.status, headers=error.headers, media_type="application/json")(scope, receive, send)
 
 
-def _replay(body: bytes, receive):
+def replay(body: bytes, receive):
     sent = False
 
     async def receive_():
@@ -103,7 +103,7 @@ class BufferBody:
             more_body = message.get("more_body", False)
         body = b"".join(chunks)
         scope["state"][RAW_BODY_KEY] = body
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
 
 class RecordRequests:

@@ -57,6 +57,7 @@ def prefactor_partition(an_id: str) -> int:
 
 
 MAX_JSON_DEPTH = 400
+TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels."
 
 
 def _refuse_constant(name: str) -> float:
@@ -84,16 +85,14 @@ def strict_json(raw: bytes | str) -> object:
     """JSON as Django REST Framework parses it, with two refusals that keep every stored value
     readable: NaN and +/-Infinity (no JSON answer could carry them back), and nesting deeper than
     MAX_JSON_DEPTH levels (each raises ValueError, like any other parse error)."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
-        value = _DECODER.decode(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+        value = _DECODER.decode(text)
     except RecursionError:
-        value = None
-        too_deep = True
-    else:
-        brackets = raw.count(b"[" if isinstance(raw, bytes) else "[") + raw.count(b"{" if isinstance(raw, bytes) else "{")
-        too_deep = brackets > MAX_JSON_DEPTH and json_depth(value) > MAX_JSON_DEPTH
-    if too_deep:
-        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+        raise ValueError(TOO_DEEP) from None
+    # Fewer brackets than the limit cannot nest deeper than it: most bodies skip the walk.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(TOO_DEEP)
     return value
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 
 from mockserver import pagination
 from mockserver.app import create_app
+from mockserver.middleware import replay
 from mockserver.handlers import agents, integration_statuses, services
 from mockserver.store import Store
 
@@ -82,16 +83,7 @@ class RewriteRequests:
                 pass
             headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
             scope = {**scope, "headers": headers + [(b"content-length", str(len(raw)).encode())]}
-            sent = False
-
-            async def receive_():
-                nonlocal sent
-                if not sent:
-                    sent = True
-                    return {"type": "http.request", "body": raw, "more_body": False}
-                return await receive()
-
-            return await self.app(scope, receive_, send)
+            return await self.app(scope, replay(raw, receive), send)
         await self.app(scope, receive, send)
 
 

@@ -4,9 +4,10 @@
   (`inspect_function_arguments`, ~3 `inspect.signature` per request): the answer depends only
   on the function, so it is cached.
 - It wraps each handler in its decorators anew on every request (`AsyncOperation.fn`, then
-  `ASGIDecorator.decorate` inside it: five `functools.wraps` a request). The wrapped function
-  depends only on the handler (the request and operation are read from context variables when
-  it runs), so it is built once per operation.
+  `ASGIDecorator.decorate` inside it: five `functools.wraps` a request), and builds a new URI
+  parser for it each time. Both depend only on the operation (the request is read from context
+  variables when the handler runs; the parser keeps nothing of a request), so each is built
+  once per operation.
 - It turns each parameter name into a Python name with three regular expressions, on every
   request (`sanitized`): cached per name.
 - Its default middleware stack includes Swagger UI (docs.py serves ours), lifespan handling
@@ -39,14 +40,14 @@ AsyncOperation.fn.__set_name__(AsyncOperation, "fn")
 
 
 def _decorate_once(decorator: ASGIDecorator, function):
-    decorated = None
+    decorated = uri_parser = None
 
     @functools.wraps(function)
     async def wrapper(*args, **kwargs):
-        nonlocal decorated
-        if decorated is None:
-            decorated = decorator.decorate(function)
-        request = decorator.framework.get_request(uri_parser=decorator.uri_parser, scope=scope, receive=receive)
+        nonlocal decorated, uri_parser
+        if decorated is None:  # the first request: the operation's context is set only now
+            decorated, uri_parser = decorator.decorate(function), decorator.uri_parser
+        request = decorator.framework.get_request(uri_parser=uri_parser, scope=scope, receive=receive)
         return await decorated(request)
 
     return wrapper

@@ -35,7 +35,7 @@ def ensure_venv() -> None:
 
 def main(argv: list[str]) -> int:
     commands = {
-        "mock": [str(PYTHON), "-m", "mockserver"],
+        "mock": [str(PYTHON), "-m", "agent_api_mock"],
         "test": [str(PYTHON), "-m", "pytest"],
     }
     if not argv or argv[0] not in commands:

@@ -124,7 +124,7 @@ class Server:
 def start_mock(*options: str, data: Path | None = None, timeout: float = 60) -> Server:
     """`mockserver` (one uvicorn worker, no access log) on a free port, as a user starts it."""
     port = free_port()
-    command = [PYTHON, "-m", "mockserver", "--port", str(port), "--log-level", "warning", *options]
+    command = [PYTHON, "-m", "agent_api_mock", "--port", str(port), "--log-level", "warning", *options]
     if data is not None:
         command += ["--data", str(data)]
     return Server("mockserver", command, port, SERVICES + "?page_size=1", STAFF, timeout)
@@ -265,7 +265,7 @@ def _layer(frames: list[str]) -> str:
     if "RequestResponseCycle.send" in frames[-1]:
         return "uvicorn writing the answer to the socket (RequestResponseCycle.send)"
     for frame in frames:
-        if "(mockserver/handlers/" in frame:
+        if "agent_api_mock/handlers/" in frame:
             return "handler " + frame
     for frame in reversed(frames):
         if "__call__" in frame:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, SPECS, Targets, api_requests_received, machine_load, start_mock, table  # noqa: E402
 
 TARGET_SECONDS = 180
-# The Schemathesis examples per operation of each contract profile (contracts/conftest.py).
+# The Schemathesis examples per operation of each contract profile (contracts/agent_api_contracts/plugin.py).
 SCHEMATHESIS_EXAMPLES = {"quick": 6, "full": 25}
 # What the suite needs to be told about a target given by URL (README, "CI gate").
 MOCK_CREDENTIALS = {"WALDUR_TOKEN": "waldur-owner", "WALDUR_SUPPORT_TOKEN": "waldur-support", "PREFACTOR_TOKEN": "prefactor-dev"}
@@ -52,7 +52,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=sorted(SCHEMATHESIS_EXAMPLES), default="full", help="contract profile")
     args = parser.parse_args()
-    pytest = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:randomly", "--contract-profile", args.profile]
+    pytest = [sys.executable, "-m", "pytest", "--pyargs", "agent_api_contracts", "-q", "-p", "no:randomly", "--contract-profile", args.profile]
     rows, targets = [], Targets()
 
     print(f"1/3 pytest contracts (the suite's own mock); {machine_load()}", flush=True)

@@ -3,7 +3,7 @@ and at 100,000 services plus 100,000 integration statuses.
 
     .venv/bin/python bench/scale.py [--objects 100000] [--seconds 5] [--profile]
 
-For each size: write a seed file (the format of mockserver/data/default.yaml, as JSON) to a
+For each size: write a seed file (the format of mockserver/agent_api_mock/data/default.yaml, as JSON) to a
 temporary folder, start `mockserver --data FILE`, time process start to the first 200 (if
 that takes longer than --startup-timeout, load the same state with PUT /__admin/state into
 a fresh mock instead, so the run stays bounded), read RSS from /proc, and take p50 latency of one request at a time (wrk -c1) for a filtered,
@@ -43,7 +43,7 @@ def seed_data(objects: int) -> dict:
     uid = lambda: uuid.UUID(int=rng.getrandbits(128), version=4).hex  # noqa: E731
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
     when = lambda: (start + timedelta(seconds=rng.randrange(365 * 86400))).isoformat(timespec="microseconds")  # noqa: E731
-    default = yaml.safe_load((ROOT / "mockserver" / "data" / "default.yaml").read_text())
+    default = yaml.safe_load((ROOT / "mockserver" / "agent_api_mock" / "data" / "default.yaml").read_text())
     customers = default["customers"]
     offerings = [{"uuid": uid(), "name": f"Offering {i}", "slug": f"offering-{i}",
                   "customer": customers[i % len(customers)]["uuid"], "parent": None} for i in range(OFFERINGS)]

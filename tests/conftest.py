@@ -14,8 +14,8 @@ warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
 
 from mock_api import state_of  # noqa: E402
-from mockserver.app import create_app  # noqa: E402
-from mockserver.store import DEFAULT_DATA, load_data_file  # noqa: E402
+from agent_api_mock.app import create_app  # noqa: E402
+from agent_api_mock.store import DEFAULT_DATA, load_data_file  # noqa: E402
 
 # The built-in data, parsed once: the store copies what it is given, so every app starts from it.
 BUILT_IN_DATA = load_data_file(DEFAULT_DATA)

@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from mockserver import pagination
-from mockserver.app import create_app
-from mockserver.middleware import replay
-from mockserver.handlers import agents, integration_statuses, services
-from mockserver.store import Store
+from agent_api_mock import pagination
+from agent_api_mock.app import create_app
+from agent_api_mock.middleware import replay
+from agent_api_mock.handlers import agents, integration_statuses, services
+from agent_api_mock.store import Store
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from mock_api import (
     AGENTS, CONNECTION_STATS, NOT_FOUND, PREFACTOR, SERVICES, STAFF, STATUSES, load_state, prefactor_error,
     service_path, state_of,
 )
-from mockserver.app import create_app
-from mockserver.specs import DOCUMENTS, METHODS, document, resolve
+from agent_api_mock.app import create_app
+from agent_api_mock.specs import DOCUMENTS, METHODS, document, resolve
 
 SERVICES_LIST = "marketplace_site_agent_services_list"
 

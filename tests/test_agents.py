@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_api import AGENTS, PREFACTOR, PREFACTOR_ID, PROPERTIES, prefactor_error, state_of, when
-from mockserver.wire import prefactor_partition
+from agent_api_mock.wire import prefactor_partition
 
 INSTANCE_COUNTS = {"total", "pending", "active", "complete", "failed", "cancelled", "finished"}
 

@@ -5,8 +5,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mock_api import SERVICES, STAFF, load_state, service_path
-from mockserver.app import create_app
-from mockserver.store import Store
+from agent_api_mock.app import create_app
+from agent_api_mock.store import Store
 
 
 def with_a_mode_that_is_no_string(seed: dict) -> dict:

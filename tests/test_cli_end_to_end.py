@@ -86,7 +86,7 @@ def read_banner(lines: queue.Queue, process: subprocess.Popen) -> tuple[str, str
 @pytest.fixture(scope="module")
 def mock_server():
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "warning"],
+    process = subprocess.Popen([sys.executable, "-m", "agent_api_mock", "--port", "0", "--log-level", "warning"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         lines: queue.Queue = queue.Queue()

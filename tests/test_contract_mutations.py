@@ -32,7 +32,7 @@ def run_suite_against(variant: Variant, report: Path) -> tuple[int, list[str], s
         env.update(CREDENTIALS, CONTRACTS_PROFILE="quick")
         stop_early = [] if variant.harmless else ["-x"]
         suite = subprocess.run(
-            [sys.executable, "-m", "pytest", "contracts", "--base-url", url, "-q", "-p", "no:cacheprovider",
+            [sys.executable, "-m", "pytest", "--pyargs", "agent_api_contracts", "--base-url", url, "-q", "-p", "no:cacheprovider",
              "-p", "no:randomly", f"--junitxml={report}", *stop_early],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         return suite.returncode, failed_tests(report), suite.stdout[-3000:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from mock_api import NOT_FOUND
-from mockserver.specs import DOCUMENTS, document
+from agent_api_mock.specs import DOCUMENTS, document
 
 
 def test_the_docs_index_links_every_document(client):

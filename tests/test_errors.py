@@ -13,9 +13,9 @@ from mock_api import (
     AGENTS, CONNECTION_STATS, JSON_VALUES, NOT_FOUND, PREFACTOR, PROPERTIES, ROLES, SERVICES, STAFF, STATUSES, TASK_STATS,
     prefactor_error, service_path, state_of, status_path,
 )
-from mockserver.middleware import MAX_BODY_BYTES
-from mockserver.wire import MAX_JSON_DEPTH
-from mockserver.specs import DOCUMENTS, METHODS, document
+from agent_api_mock.middleware import MAX_BODY_BYTES
+from agent_api_mock.wire import MAX_JSON_DEPTH
+from agent_api_mock.specs import DOCUMENTS, METHODS, document
 
 JSON = {"Content-Type": "application/json"}
 

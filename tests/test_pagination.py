@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from mock_api import (
     BASE_URL, INVALID_PAGE, PROPERTIES, SERVICES, STAFF, STATUSES, USER, list_everything, load_state, state_of,
 )
-from mockserver.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from agent_api_mock.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 LISTS = [SERVICES, STATUSES]
 LINK = re.compile(r'<([^>]*)>; rel="(\w+)"')

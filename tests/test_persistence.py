@@ -15,7 +15,7 @@ PREFACTOR = {"Authorization": "Bearer prefactor-dev"}
 
 
 def start(state_file) -> tuple[subprocess.Popen, str]:
-    server = subprocess.Popen([sys.executable, "-m", "mockserver", "--port", "0", "--state", str(state_file),
+    server = subprocess.Popen([sys.executable, "-m", "agent_api_mock", "--port", "0", "--state", str(state_file),
                                "--log-level", "warning"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in server.stdout:
         if line.startswith("mockserver listening on "):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mock_api import customers_owned_by
-from mockserver.store import AGENT_TYPES, DEFAULT_DATA, INTEGRATION_STATUSES, SERVICE_STATES, InvalidData, Store, load_data_file
+from agent_api_mock.store import AGENT_TYPES, DEFAULT_DATA, INTEGRATION_STATUSES, SERVICE_STATES, InvalidData, Store, load_data_file
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_api import PREFACTOR_ID, WALDUR_TIME, json_containers
-from mockserver.wire import json_bytes, normalize_uuid, parse_time, prefactor_id, prefactor_partition, waldur_time
+from agent_api_mock.wire import json_bytes, normalize_uuid, parse_time, prefactor_id, prefactor_partition, waldur_time
 
 
 @given(st.uuids())

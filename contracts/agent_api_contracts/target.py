@@ -1,0 +1,96 @@
+"""What the suite talks to: a deployment given by URL, or, with no URL, our own mock on a free port."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+MOCK_TOKENS = {"waldur": "waldur-owner", "waldur_support": "waldur-support", "prefactor": "prefactor-dev"}
+
+
+@dataclass
+class Target:
+    waldur_url: str | None
+    prefactor_url: str | None
+    waldur_token: str | None
+    waldur_support_token: str | None
+    prefactor_token: str | None
+    read_only: bool = False
+    is_our_mock: bool = False
+    resettable: bool = False
+    apis: tuple[str, ...] = ("waldur", "prefactor")
+    _stop: object = field(default=None, repr=False)
+
+    def reset(self) -> None:
+        """Back to the seed data, where the target offers WireMock's /__admin/reset."""
+        if self.resettable:
+            httpx.post(f"{self.waldur_url}/__admin/reset", timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_our_mock() -> tuple[str, callable]:
+    """Serve mockserver in a background thread on a free loopback port; returns (url, stop)."""
+    import uvicorn
+
+    from agent_api_mock.app import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="error",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, name="contracts-mock", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the local mock did not start")
+        time.sleep(0.02)
+
+    def stop():
+        server.should_exit = True
+        thread.join(timeout=5)
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+def probe_resettable(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/__admin/requests?path=/none", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def choose_target(config) -> Target:
+    option = config.getoption
+    env = os.environ.get
+    base_url = option("base_url") or env("PYTEST_BASE_URL")
+    waldur_url = option("waldur_url") or env("WALDUR_URL") or base_url
+    prefactor_url = option("prefactor_url") or env("PREFACTOR_URL") or base_url
+    apis = tuple(option("api") or ("waldur", "prefactor"))
+    read_only = option("read_only")
+    if not (waldur_url or prefactor_url):
+        url, stop = start_our_mock()
+        return Target(url, url, MOCK_TOKENS["waldur"], MOCK_TOKENS["waldur_support"], MOCK_TOKENS["prefactor"],
+                      read_only=read_only, is_our_mock=True, resettable=True, apis=apis, _stop=stop)
+    waldur_url = waldur_url.rstrip("/") if waldur_url else None
+    prefactor_url = prefactor_url.rstrip("/") if prefactor_url else None
+    return Target(
+        waldur_url, prefactor_url,
+        option("waldur_token") or env("WALDUR_TOKEN"),
+        option("waldur_support_token") or env("WALDUR_SUPPORT_TOKEN"),
+        option("prefactor_token") or env("PREFACTOR_TOKEN"),
+        read_only=read_only, apis=apis,
+        resettable=bool(waldur_url) and not read_only and probe_resettable(waldur_url),
+    )

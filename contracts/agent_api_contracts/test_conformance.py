@@ -1,0 +1,113 @@
+"""Layer 1: every operation against its spec, with Schemathesis's generated valid and invalid
+requests (examples, coverage and fuzzing phases) and all of its built-in checks."""
+from __future__ import annotations
+
+import jsonschema
+import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+
+from agent_api_contracts.documents import document, lenient_query_parameters
+
+# Checks that need a stateful run; Schemathesis runs them in test_stateful.py.
+STATEFUL_ONLY = ["use_after_free", "ensure_resource_availability"]
+
+
+def conformance_schema(api: str, base_url: str | None, authorization: str | None, target, profile: dict,
+                       support_authorization: str | None = None):
+    if not base_url:
+        pytest.skip(f"no {api} URL: give --base-url or --{api}-url")
+    if authorization is None:
+        variable = "WALDUR_TOKEN" if api == "waldur" else "PREFACTOR_TOKEN"
+        pytest.skip(f"needs a {api} credential: set {variable}")
+    schema = schemathesis.openapi.from_dict(document(api), config=SchemathesisConfig())
+    schema.config.update(base_url=base_url)
+
+    @schema.auth()
+    class Credentials:
+        """The manager's credential, except on support-only operations (`x-required-role`)."""
+
+        def get(self, case, context):
+            return {None: authorization, "support": support_authorization or authorization}
+
+        def set(self, case, credentials, context):
+            role = case.operation.definition.raw.get("x-required-role")
+            case.headers = {**(case.headers or {}), "Authorization": credentials.get(role, authorization)}
+
+    # Deterministic, like the rule layer: a contract gate must give the same verdict twice.
+    schema.config.generation.update(max_examples=profile["schemathesis_examples"], deterministic=True,
+                                    database="none")
+    excluded = list(STATEFUL_ONLY)
+    if target.read_only:
+        schema = schema.include(method=["GET", "HEAD"])
+        excluded.append("unsupported_method")  # it would send DELETE, PUT... to real objects
+    schema.config.checks.update(excluded_check_names=excluded)
+    lenient = lenient_query_parameters(api)
+
+    # The service ignores invalid values of `x-lenient` parameters, so accepting them is no bug.
+    @schema.hook("filter_query")
+    def only_meaningful_values_of_lenient_parameters(context, query):
+        return not any(name in lenient and not _conforms(value, lenient[name]) for name, value in (query or {}).items())
+
+    @schema.hook("filter_failure")
+    def accepted_invalid_lenient_parameters_are_no_failure(context, failure, case, response):
+        if type(failure).__name__ != "AcceptedNegativeData":
+            return True
+        mutated = _mutated_parameters(case)
+        harmless = lenient.keys() | _sent_as_empty_list(case)
+        return not (mutated and mutated <= harmless)
+
+    return schema
+
+
+def _sent_as_empty_list(case) -> set[str]:
+    """Comma-separated array parameters sent as `name=`: on the wire that is the empty list,
+    which is valid, whatever invalid one-element list Schemathesis meant by it."""
+    arrays = {p.name for p in case.operation.query
+              if p.definition.get("schema", {}).get("type") == "array" and p.definition.get("explode") is False}
+    return {name for name, value in (case.query or {}).items() if name in arrays and value in ("", [""], [])}
+
+
+def _mutated_parameters(case) -> set[str]:
+    data = getattr(getattr(case.meta, "phase", None), "data", None)
+    if getattr(data, "parameter", None):
+        return {data.parameter}
+    return {m.parameter for m in getattr(data, "mutations", ()) if getattr(m, "parameter", None)}
+
+
+def _conforms(value, schema: dict) -> bool:
+    if schema.get("type") == "integer" and isinstance(value, str):
+        return value.lstrip("-").isdigit()
+    if schema.get("type") == "boolean" and isinstance(value, str):
+        return value in ("true", "false")
+    return jsonschema.Draft4Validator(schema).is_valid(value)
+
+
+@pytest.fixture(scope="session")
+def waldur_openapi(target, contract_profile):
+    token, support = target.waldur_token, target.waldur_support_token
+    return conformance_schema("waldur", target.waldur_url, f"Token {token}" if token else None, target, contract_profile,
+                              f"Token {support}" if support else None)
+
+
+@pytest.fixture(scope="session")
+def prefactor_openapi(target, contract_profile):
+    token = target.prefactor_token
+    return conformance_schema("prefactor", target.prefactor_url, f"Bearer {token}" if token else None, target,
+                              contract_profile)
+
+
+waldur = schemathesis.pytest.from_fixture("waldur_openapi")
+prefactor = schemathesis.pytest.from_fixture("prefactor_openapi")
+
+
+@pytest.mark.waldur
+@waldur.parametrize()
+def test_waldur_operation_conforms_to_spec(case):
+    case.call_and_validate()
+
+
+@pytest.mark.prefactor
+@prefactor.parametrize()
+def test_prefactor_operation_conforms_to_spec(case):
+    case.call_and_validate()

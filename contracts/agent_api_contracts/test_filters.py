@@ -1,0 +1,94 @@
+"""Each documented filter returns exactly the matching objects; `o` sorts both ways
+(seeds 000 and 002; notes/waldur.md)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent_api_contracts.discovery import (INTEGRATION_STATUSES, SERVICES, enum_labels, everything, moment,
+                                 parameter_labels, uuid_of_url)
+from agent_api_contracts.evidence import Rule
+
+pytestmark = pytest.mark.waldur
+
+FILTER_EXACT = Rule("filter_returns_only_and_all_matching_objects",
+                    "each filter returns only matching objects and drops none of them", "seeds 000, 002; notes/waldur.md")
+ORDERING = Rule("o_orders_by_last_request_timestamp_both_ways",
+                "o = last_request_timestamp or -last_request_timestamp", "seed 002; notes/waldur.md")
+
+
+def urls(items: list[dict]) -> list[str]:
+    return [item["url"] for item in items]
+
+
+def check_filter(client, path, params, expected: list[dict], everything_seen: list[dict]):
+    got = everything(client, path, params)
+    wanted = urls(expected)
+    FILTER_EXACT.check(
+        sorted(urls(got)) == sorted(wanted),
+        f"filter {params} over {len(everything_seen)} objects: got {len(got)}, expected {len(wanted)}; "
+        f"extra {sorted(set(urls(got)) - set(wanted))[:3]}, missing {sorted(set(wanted) - set(urls(got)))[:3]}",
+        client.get(path, params=params))
+
+
+@settings(settings.get_profile("contracts"))
+@given(data=st.data())
+def test_service_filters_return_exactly_the_matching_services(waldur_support, data):
+    services = everything(waldur_support, SERVICES)
+    if not services:
+        pytest.skip("the target has no site-agent services")
+    pick = data.draw(st.sampled_from(services), label="a service whose values we filter by")
+    codes = {label: code for code, label in enum_labels("AgentServiceStateEnum").items()}
+    states = data.draw(st.lists(st.sampled_from(sorted(codes)), min_size=1, max_size=3, unique=True), label="states")
+    identity = data.draw(st.sampled_from([pick["identity"], str(uuid.UUID(pick["identity"]))]), label="identity form")
+    cases = [
+        ({"identity_uuid": identity}, [s for s in services if s["identity"] == pick["identity"]]),
+        ({"state": [codes[label] for label in states]}, [s for s in services if s["state"] in states]),
+        ({"modified_after": pick["modified"]}, [s for s in services if moment(s["modified"]) >= moment(pick["modified"])]),
+        ({"modified_before": pick["modified"]}, [s for s in services if moment(s["modified"]) <= moment(pick["modified"])]),
+    ]
+    if pick.get("mode"):
+        cases.append(({"mode": pick["mode"]}, [s for s in services if s.get("mode") == pick["mode"]]))
+    for params, expected in cases:
+        check_filter(waldur_support, SERVICES, params, expected, services)
+
+
+@settings(settings.get_profile("contracts"))
+@given(data=st.data())
+def test_integration_status_filters_return_exactly_the_matching_statuses(waldur_support, data):
+    statuses = everything(waldur_support, INTEGRATION_STATUSES)
+    if not statuses:
+        pytest.skip("the target has no integration statuses")
+    pick = data.draw(st.sampled_from(statuses), label="a status whose values we filter by")
+    type_codes = {label: code for code, label in parameter_labels("AgentTypeFilter").items()}
+    labels = data.draw(st.lists(st.sampled_from(["Unknown", "Active", "Disconnected"]), min_size=1, max_size=3,
+                                unique=True), label="status labels")
+    offerings = sorted({s["offering"] for s in statuses})
+    chosen = data.draw(st.lists(st.sampled_from(offerings), min_size=1, max_size=3, unique=True), label="offerings")
+    cases = [
+        ({"status": labels}, [s for s in statuses if s["status"] in labels]),
+        ({"offering": pick["offering"]}, [s for s in statuses if s["offering"] == pick["offering"]]),
+        ({"offering_uuid": ",".join(uuid_of_url(o) for o in chosen)}, [s for s in statuses if s["offering"] in chosen]),
+        ({"offering": pick["offering"].replace(uuid_of_url(pick["offering"]), uuid.uuid4().hex)}, []),
+        ({"offering_uuid": uuid.uuid4().hex}, []),
+        ({"customer_uuid": uuid.uuid4().hex}, []),
+    ]
+    if pick["agent_type"] in type_codes:
+        cases.append(({"agent_type": type_codes[pick["agent_type"]]},
+                      [s for s in statuses if s["agent_type"] == pick["agent_type"]]))
+    for params, expected in cases:
+        check_filter(waldur_support, INTEGRATION_STATUSES, params, expected, statuses)
+
+
+def test_o_sorts_integration_statuses_by_last_request_both_ways(waldur_support):
+    ascending = everything(waldur_support, INTEGRATION_STATUSES, {"o": "last_request_timestamp"})
+    descending = everything(waldur_support, INTEGRATION_STATUSES, {"o": "-last_request_timestamp"})
+    response = waldur_support.get(INTEGRATION_STATUSES, params={"o": "-last_request_timestamp"})
+    ORDERING.check(sorted(urls(ascending)) == sorted(urls(descending)), "the two orders hold different objects", response)
+    for items, reverse in ((ascending, False), (descending, True)):
+        stamps = [moment(s["last_request_timestamp"]) for s in items if s["last_request_timestamp"]]
+        ORDERING.check(stamps == sorted(stamps, reverse=reverse),
+                       f"{'descending' if reverse else 'ascending'} order is {[s.isoformat() for s in stamps][:6]}...", response)

@@ -1,0 +1,98 @@
+"""Waldur's pagination on every list (notes/waldur.md, "Lists and pagination")."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent_api_contracts.discovery import INTEGRATION_STATUSES, SERVICES, links
+from agent_api_contracts.evidence import Rule
+
+pytestmark = pytest.mark.waldur
+LISTS = [SERVICES, INTEGRATION_STATUSES]
+SOURCE = "notes/waldur.md, Lists and pagination"
+
+PAGE_BOUNDED = Rule("page_size_bounds_the_page", "page_size: default 10, maximum 300", SOURCE)
+COUNT_IS_TOTAL = Rule("result_count_is_the_total", "X-Result-Count: total number of matching objects", SOURCE)
+PAGES_PARTITION = Rule("pages_are_disjoint_and_cover_the_list", "page (1-based) and page_size walk the whole list", SOURCE)
+LINKS_POINT_RIGHT = Rule(
+    "link_header_points_to_first_prev_next_last",
+    "first and last are always present; prev is absent on page 1 (and drops page when it points at page 1); "
+    "next is absent on the last page", SOURCE)
+BAD_PAGE_IS_404 = Rule("a_page_past_the_end_is_404", 'A page past the end, page=0 or a non-integer page: 404 {"detail": "Invalid page."}', SOURCE)
+
+
+def identity(item: dict) -> str:
+    return item.get("url") or item.get("uuid")
+
+
+def page_of(url: str) -> int:
+    return int(parse_qs(urlsplit(url).query).get("page", ["1"])[0])
+
+
+@settings(settings.get_profile("contracts"))
+@given(path=st.sampled_from(LISTS), page_size=st.integers(1, 7))
+def test_pages_partition_the_list_and_link_to_each_other(waldur_support, path, page_size):
+    first = waldur_support.get(path, params={"page_size": page_size})
+    total = int(first.headers.get("x-result-count", -1))
+    COUNT_IS_TOTAL.check(total >= 0, f"X-Result-Count is {first.headers.get('x-result-count')!r}", first)
+    pages, response, number = [], first, 1
+    while True:
+        items = response.json()
+        PAGE_BOUNDED.check(len(items) <= page_size, f"{len(items)} items on a page of {page_size}", response)
+        count = int(response.headers.get("x-result-count", -1))
+        COUNT_IS_TOTAL.check(count == total, f"page {number} says {count}, page 1 said {total}", response)
+        rels = links(response)
+        LINKS_POINT_RIGHT.check("first" in rels and "last" in rels, f"Link is {response.headers.get('link')!r}", response)
+        LINKS_POINT_RIGHT.check(all(url.startswith(("http://", "https://")) for url in rels.values()),
+                                f"Link holds relative URLs: {response.headers.get('link')!r}", response)
+        LINKS_POINT_RIGHT.check(("prev" in rels) == (number > 1), f"page {number}: Link is {response.headers.get('link')!r}", response)
+        if "prev" in rels:
+            LINKS_POINT_RIGHT.check(page_of(rels["prev"]) == number - 1,
+                                    f"prev of page {number} is {rels['prev']!r}", response)
+        LINKS_POINT_RIGHT.check(
+            parse_qs(urlsplit(rels["first"]).query).get("page_size") == [str(page_size)],
+            f"first link {rels['first']!r} lost page_size={page_size}", response)
+        pages.append(items)
+        if "next" not in rels:
+            break
+        LINKS_POINT_RIGHT.check(page_of(rels["next"]) == number + 1, f"next of page {number} is {rels['next']!r}", response)
+        PAGE_BOUNDED.check(len(items) == page_size, f"page {number} is not the last but holds {len(items)} of {page_size}", response)
+        response = waldur_support.get(rels["next"])
+        number += 1
+        PAGES_PARTITION.check(number <= total // page_size + 2, f"more than {total // page_size + 1} pages", response)
+    walked = [identity(item) for page in pages for item in page]
+    PAGES_PARTITION.check(len(walked) == len(set(walked)), "an object appears on two pages", response)
+    PAGES_PARTITION.check(len(walked) == total, f"the pages hold {len(walked)} objects, X-Result-Count says {total}", response)
+    expected_pages = max(1, -(-total // page_size))
+    LINKS_POINT_RIGHT.check(page_of(links(first)["last"]) == expected_pages,
+                            f"last is {links(first)['last']!r}, expected page {expected_pages}", first)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_default_page_size_is_ten_and_large_sizes_are_capped(waldur_support, path):
+    default = waldur_support.get(path)
+    total = int(default.headers["x-result-count"])
+    PAGE_BOUNDED.check(len(default.json()) == min(10, total), f"{len(default.json())} items by default, {total} in all", default)
+    huge = waldur_support.get(path, params={"page_size": 100000})
+    PAGE_BOUNDED.check(len(huge.json()) == min(300, total), f"{len(huge.json())} items for page_size=100000", huge)
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("page", ["0", "999999", "abc"])
+def test_pages_that_do_not_exist_are_404(waldur_support, path, page):
+    response = waldur_support.get(path, params={"page": page})
+    BAD_PAGE_IS_404.check(response.status_code == 404 and isinstance(response.json().get("detail"), str),
+                          f"{response.status_code}: {response.text[:200]}", response)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_head_counts_like_the_list(waldur_support, path):
+    listed = waldur_support.get(path)
+    counted = waldur_support.head(path)
+    COUNT_IS_TOTAL.check(counted.status_code == 200 and counted.headers.get("x-result-count") == listed.headers.get("x-result-count")
+                         and not counted.content,
+                         f"HEAD answered {counted.status_code} X-Result-Count={counted.headers.get('x-result-count')!r}, "
+                         f"GET said {listed.headers.get('x-result-count')!r}", counted, listed)

@@ -1,0 +1,64 @@
+"""Rules of set_statistics (seed 000; notes/waldur.md, "Site-agent services")."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent_api_contracts import strategies
+from agent_api_contracts.discovery import SERVICES, manageable_services, moment
+from agent_api_contracts.evidence import Rule
+
+pytestmark = [pytest.mark.waldur, pytest.mark.writes]
+
+ROUND_TRIP = Rule(
+    "statistics_read_back_as_set",
+    "set_statistics replaces the stored value entirely; answers 200 with the whole service", "notes/waldur.md")
+MODIFIED_MOVES = Rule(
+    "setting_statistics_moves_modified_on",
+    "set_statistics ... replaces the stored value entirely and moves modified", "notes/waldur.md")
+SUPPORT_MAY_NOT_WRITE = Rule(
+    "support_accounts_may_not_change_services",
+    "support (reads everything; ... may not call register_processor/set_statistics)", "notes/waldur.md")
+NULL_REFUSED = Rule(
+    "null_statistics_are_refused",
+    "statistics*, any JSON but not null", "notes/waldur.md, set_statistics")
+
+
+@settings(settings.get_profile("contracts"))
+@given(data=st.data(), value=strategies.statistics)
+def test_any_json_statistics_are_read_back_unchanged(waldur_manager, data, value):
+    service = data.draw(st.sampled_from(manageable_services(waldur_manager)), label="service")
+    path = f"{SERVICES}{service['uuid']}/"
+    before = waldur_manager.get(path).json()
+    written = waldur_manager.post(f"{path}set_statistics/", json={"statistics": value})
+    ROUND_TRIP.check(written.status_code == 200, f"status {written.status_code}: {written.text[:300]}", written)
+    ROUND_TRIP.check(written.json().get("statistics") == value,
+                     f"answered {written.json().get('statistics')!r}, sent {value!r}", written)
+    read = waldur_manager.get(path)
+    ROUND_TRIP.check(read.json().get("statistics") == value, f"read {read.json().get('statistics')!r}, set {value!r}",
+                     written, read)
+    MODIFIED_MOVES.check(moment(read.json()["modified"]) > moment(before["modified"]),
+                         f"modified went from {before['modified']!r} to {read.json()['modified']!r}", written, read)
+
+
+def test_null_statistics_are_refused_and_change_nothing(waldur_manager):
+    service = manageable_services(waldur_manager)[0]
+    path = f"{SERVICES}{service['uuid']}/"
+    before = waldur_manager.get(path).json()
+    refused = waldur_manager.post(f"{path}set_statistics/", json={"statistics": None})
+    NULL_REFUSED.check(refused.status_code == 400, f"status {refused.status_code}: {refused.text[:200]}", refused)
+    after = waldur_manager.get(path).json()
+    NULL_REFUSED.check(after["statistics"] == before["statistics"],
+                       f"statistics changed from {before['statistics']!r} to {after['statistics']!r}", refused)
+
+
+@pytest.mark.parametrize("action,body", [("set_statistics", {"statistics": {"by": "support"}}),
+                                         ("register_processor", {"name": "support-probe", "backend_type": "SLURM"})])
+def test_support_accounts_may_not_change_services(waldur_support, action, body):
+    service = manageable_services(waldur_support)[0]
+    before = waldur_support.get(f"{SERVICES}{service['uuid']}/").json()
+    refused = waldur_support.post(f"{SERVICES}{service['uuid']}/{action}/", json=body)
+    SUPPORT_MAY_NOT_WRITE.check(refused.status_code == 403, f"status {refused.status_code}: {refused.text[:200]}", refused)
+    after = waldur_support.get(f"{SERVICES}{service['uuid']}/").json()
+    SUPPORT_MAY_NOT_WRITE.check(after == before, "the refused write changed the service", refused)

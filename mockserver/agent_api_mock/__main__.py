@@ -1,0 +1,3 @@
+from agent_api_mock.cli import main
+
+main()

@@ -1,0 +1,119 @@
+"""The mock as an ASGI app: Connexion serving both documents in spec/, wrapped in the
+layers of middleware.py, with the /__admin/ surface beside it."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from connexion import AsyncApp
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import (
+    NonConformingResponse,
+    OAuthProblem,
+    ProblemException,
+    UnsupportedMediaTypeProblem,
+)
+from connexion.lifecycle import ConnexionRequest
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Mount
+
+from agent_api_mock import admin, docs
+from agent_api_mock.connexion_speedups import middlewares
+from agent_api_mock.auth import NOT_PROVIDED, PREFACTOR_SECURITY, WALDUR_SECURITY, WWW_AUTHENTICATE
+from agent_api_mock.errors import ApiError, error_for_path, to_connexion_response
+from agent_api_mock.handlers import handler_for
+from agent_api_mock.journal import Journal
+from agent_api_mock.faults import Faults
+from agent_api_mock.middleware import BufferBody, JsonErrorsOnly, ProvideMock, RecordRequests, SimulateTrouble
+from agent_api_mock.specs import OperationIndex, document
+from agent_api_mock.store import Store
+from agent_api_mock.validation import PrefactorBodyValidator, WaldurBodyValidator, WaldurParameterValidator
+
+log = logging.getLogger("mockserver")
+# Both documents mount at "", where Connexion's per-API Swagger UI would shadow one another: docs.py serves it.
+NO_CONNEXION_UI = SwaggerUIOptions(swagger_ui=False, serve_spec=False)
+
+
+class Mock:
+    """One running mock: its state, the journal of what it received, and pending faults."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.journal = Journal()
+        self.faults = Faults()
+        self.operations = OperationIndex()
+
+
+def problem_answer(request: ConnexionRequest, error: Exception):
+    """Every failure Connexion raises, in the format of the API the path belongs to."""
+    path, method = request.url.path, request.method
+    if isinstance(error, ApiError):
+        answer = error
+    elif isinstance(error, OAuthProblem):
+        answer = error_for_path(path, 401, NOT_PROVIDED, "The API token is missing or invalid.", WWW_AUTHENTICATE)
+        if path.startswith("/api/v1/"):
+            answer.headers = {}
+    elif isinstance(error, UnsupportedMediaTypeProblem):
+        media_type = request.headers.get("content-type", "")
+        answer = error_for_path(path, 415, f'Unsupported media type "{media_type}" in request.')
+    elif isinstance(error, NonConformingResponse):
+        log.error("response does not conform to the spec: %s %s: %s", method, path, error.detail)
+        answer = error_for_path(path, 500, f"Response does not conform to the spec: {error.detail}")
+    elif isinstance(error, (HTTPException, ProblemException)) and getattr(error, "status_code", 500) == 405:
+        allowed = request.scope["mock"].operations.allowed_methods(path)
+        answer = error_for_path(path, 405, f'Method "{method}" not allowed.', headers={"Allow": ", ".join(allowed)})
+    elif isinstance(error, (HTTPException, ProblemException)) and getattr(error, "status_code", 500) == 404:
+        answer = error_for_path(path, 404, "Not found.")
+    elif isinstance(error, (HTTPException, ProblemException)) and 400 <= getattr(error, "status_code", 500) < 500:
+        status = error.status_code
+        answer = error_for_path(path, status, str(getattr(error, "detail", "") or "Bad request."))
+    else:
+        log.exception("unexpected error on %s %s", method, path, exc_info=error)
+        answer = error_for_path(path, 500, "A server error occurred.")
+    return to_connexion_response(answer, with_body=method != "HEAD")
+
+
+@functools.cache
+def connexion_app(validate_responses: bool) -> AsyncApp:
+    """The Connexion layer, one per option in a process: building it validates both documents
+    (most of the cost of `create_app`), and it holds nothing of one mock's own, since the mock
+    travels in each request's scope. Test suites build an app per test."""
+    app = AsyncApp(__name__, resolver=Resolver(handler_for), swagger_ui_options=NO_CONNEXION_UI,
+                   middlewares=middlewares(validate_responses))
+    app.add_api(
+        document("waldur"), name="waldur", base_path="",
+        security_map=WALDUR_SECURITY,
+        validator_map={"parameter": WaldurParameterValidator, "body": MediaTypeDict({"*/*json": WaldurBodyValidator})},
+        validate_responses=validate_responses,
+    )
+    app.add_api(
+        document("prefactor"), name="prefactor", base_path="",
+        security_map=PREFACTOR_SECURITY,
+        validator_map={"body": MediaTypeDict({"*/*json": PrefactorBodyValidator})},
+        validate_responses=validate_responses,
+    )
+    for failure in (ApiError, ProblemException, HTTPException, Exception):
+        app.add_error_handler(failure, problem_answer)
+    return app
+
+
+def create_app(data: dict | None = None, *, admin_surface: bool = True, validate_responses: bool = False,
+               store: Store | None = None) -> Starlette:
+    mock = Mock(store or Store(data))
+    routes = (admin.ROUTES if admin_surface else []) + docs.ROUTES + [Mount("/", app=connexion_app(validate_responses))]
+    app = Starlette(routes=routes, middleware=[
+        Middleware(ProvideMock, mock=mock),
+        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
+                   expose_headers=["Link", "X-Result-Count"]),
+        Middleware(JsonErrorsOnly),
+        Middleware(BufferBody),
+        Middleware(RecordRequests),
+        Middleware(SimulateTrouble),
+    ])
+    app.state.mock = mock
+    return app

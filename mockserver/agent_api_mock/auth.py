@@ -1,0 +1,50 @@
+"""Credentials to callers: Waldur's `Token <key>` and Prefactor's `Bearer <token>`."""
+from __future__ import annotations
+
+from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+
+from agent_api_mock.errors import prefactor_error, waldur_detail
+from agent_api_mock.store import User
+
+WWW_AUTHENTICATE = {"WWW-Authenticate": "Token"}
+NOT_PROVIDED = "Authentication credentials were not provided."
+
+
+def waldur_user(header_value: str, request) -> dict:
+    """DRF TokenAuthentication: another keyword than `Token` counts as no credentials."""
+    keyword, _, rest = header_value.strip().partition(" ")
+    if keyword.lower() != "token":
+        raise waldur_detail(401, NOT_PROVIDED, WWW_AUTHENTICATE)
+    parts = rest.split()
+    if not parts:
+        raise waldur_detail(401, "Invalid token header. No credentials provided.", WWW_AUTHENTICATE)
+    if len(parts) > 1:
+        raise waldur_detail(401, "Invalid token header. Token string should not contain spaces.", WWW_AUTHENTICATE)
+    user = request.scope["mock"].store.users.get(parts[0])
+    if user is None:
+        raise waldur_detail(401, "Invalid token.", WWW_AUTHENTICATE)
+    return {"sub": user.username, "mock_user": user}
+
+
+def prefactor_caller(token: str, request) -> dict:
+    if token not in request.scope["mock"].store.prefactor_tokens:
+        raise prefactor_error(401, "The API token is missing or invalid.", "bad_authtoken")
+    return {"sub": token}
+
+
+def current_user(request) -> User:
+    return request.context["token_info"]["mock_user"]
+
+
+class WaldurTokenAuth(ApiKeySecurityHandler):
+    def _resolve_func(self, security_scheme):
+        return waldur_user
+
+
+class PrefactorBearerAuth(BearerSecurityHandler):
+    def _resolve_func(self, security_scheme):
+        return prefactor_caller
+
+
+WALDUR_SECURITY = {"apiKey": WaldurTokenAuth}
+PREFACTOR_SECURITY = {"bearer": PrefactorBearerAuth}

@@ -1,0 +1,74 @@
+"""The `mockserver` command: serve both APIs from spec/ with seed data."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sqlite3
+import sys
+import warnings
+
+import uvicorn
+
+# connexion imports starlette.testclient, which warns about httpx: noise for a server's user.
+warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+from agent_api_mock.app import create_app  # noqa: E402
+from agent_api_mock.persistence import SqliteState  # noqa: E402
+from agent_api_mock.store import DEFAULT_DATA, InvalidData, Store, load_data_file  # noqa: E402
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="mockserver", description="Stateful mock of the Waldur site-agent and Prefactor agent APIs.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="YAML or JSON seed data (default: the built-in data set)")
+    parser.add_argument("--state", metavar="FILE",
+                        help="keep the state in this SQLite file, so it survives restarts (default: in memory only)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument("--no-admin", action="store_true", help="do not serve the /__admin/ test-control surface")
+    parser.add_argument("--validate-responses", action="store_true",
+                        help="check every answer against the spec (slower; a non-conforming answer becomes a 500)")
+    return parser.parse_args(argv)
+
+
+def banner(store: Store, base_url: str, admin_surface: bool) -> str:
+    lines = [f"mockserver listening on {base_url}",
+             f"  docs:   {base_url}/docs/waldur/  and  {base_url}/docs/prefactor/"]
+    if admin_surface:
+        lines.append(f"  admin:  {base_url}/__admin/ (reset, state, requests, faults)")
+    lines.append("  Waldur tokens (Authorization: Token <key>):")
+    lines += [f"    {user.token:<16} {user.role}{' (owner of ' + str(len(user.owner_of)) + ' customer(s))' if user.owner_of else ''}"
+              for user in store.users.values()]
+    lines.append("  Prefactor tokens (Authorization: Bearer <token>):")
+    lines += [f"    {token}" for token in sorted(store.prefactor_tokens)]
+    return "\n".join(lines)
+
+
+class AnnouncingServer(uvicorn.Server):
+    """Prints the banner once the socket is bound, with the real port (useful with --port 0)."""
+
+    def __init__(self, config, store: Store, admin_surface: bool):
+        super().__init__(config)
+        self.store, self.admin_surface = store, admin_surface
+
+    async def startup(self, sockets=None):
+        await super().startup(sockets)
+        for server in self.servers:
+            for sock in server.sockets:
+                host, port = sock.getsockname()[:2]
+                print(banner(self.store, f"http://{host}:{port}", self.admin_surface), flush=True)
+                return
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if args.log_level != "debug":
+        logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
+    try:
+        durable = SqliteState(args.state) if args.state else None
+        store = Store(load_data_file(args.data), durable=durable)
+    except (OSError, InvalidData, ValueError, sqlite3.Error) as error:
+        sys.exit(f"mockserver: cannot load {args.state or args.data}: {error}")
+    app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+    AnnouncingServer(config, store, not args.no_admin).run()

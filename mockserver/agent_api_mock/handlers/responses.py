@@ -1,0 +1,49 @@
+"""Building answers: JSON bodies encoded once, and the request facts handlers need."""
+from __future__ import annotations
+
+from connexion import request
+from connexion.lifecycle import ConnexionResponse
+
+from agent_api_mock.wire import json_bytes
+
+
+def json_response(data: object, status: int = 200, headers: dict | None = None) -> ConnexionResponse:
+    return ConnexionResponse(status_code=status, body=json_bytes(data), content_type="application/json",
+                             headers=headers or {})
+
+
+def encoded(item, site: str, render) -> bytes:
+    """`item` rendered on `site` as JSON, kept on the item until it changes (the store clears
+    `encoded` on every write), so a list answer is mostly joining bytes."""
+    if item.encoded is None or item.encoded[0] != site:
+        item.encoded = (site, json_bytes(render(item, site)))
+    return item.encoded[1]
+
+
+def json_list_response(parts: list[bytes], headers: dict) -> ConnexionResponse:
+    return ConnexionResponse(status_code=200, body=b"[" + b",".join(parts) + b"]", content_type="application/json",
+                             headers=headers)
+
+
+def encoded_response(body: bytes) -> ConnexionResponse:
+    return ConnexionResponse(status_code=200, body=body, content_type="application/json", headers={})
+
+
+def headers_only(headers: dict, status: int = 200) -> ConnexionResponse:
+    return ConnexionResponse(status_code=status, body=b"", content_type="application/json", headers=headers)
+
+
+def mock():
+    """The running mock (its store, journal and faults) serving this request."""
+    return request.scope["mock"]
+
+
+def site() -> str:
+    """The scheme and host the client called (no trailing slash): Waldur builds absolute `url`
+    fields on it. Computed once per request, as handlers pass it to the renderers."""
+    scope = request.scope
+    host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), None)
+    if host is None:
+        server_host, port = scope.get("server") or ("localhost", 80)
+        host = f"{server_host}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}".rstrip("/")

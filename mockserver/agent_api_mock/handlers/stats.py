@@ -1,0 +1,76 @@
+"""Agent connection stats and agent task stats: staff and support only, built from the state."""
+from __future__ import annotations
+
+from connexion import request
+
+from agent_api_mock.auth import current_user
+from agent_api_mock.errors import waldur_detail
+from agent_api_mock.handlers.responses import json_response, mock
+from agent_api_mock.handlers.services import PERMISSION_DENIED
+from agent_api_mock.store import SERVICE_STATES
+from agent_api_mock.wire import waldur_time
+
+# Fields newer servers add to each agent (waldur-api-client 8.x requires them); the mock has no
+# unified event consumers, so they are null, as on a server whose agents have none.
+CONSUMER_FIELDS = ("event_consumer_uuid", "user_uuid", "user_username", "user_full_name", "user_is_staff",
+                   "auth_kind", "auth_token_prefix", "auth_token_name", "authorized_via", "delivery_blocked_reason")
+
+
+def require_support() -> None:
+    if not current_user(request).sees_everything:
+        raise waldur_detail(403, PERMISSION_DENIED)
+
+
+def connected(subscription: dict) -> bool:
+    return bool((subscription["rmq_connection"] or {}).get("connected"))
+
+
+async def marketplace_site_agent_connection_stats_retrieve():
+    require_support()
+    store = mock().store
+    agents = []
+    for identity in store.identities.values():
+        offering = store.offerings[identity["offering"]]
+        subscriptions = [s for s in store.event_subscriptions if s["identity"] == identity["uuid"]]
+        agents.append({
+            "uuid": identity["uuid"],
+            "name": identity["name"],
+            "offering_uuid": offering["uuid"],
+            "offering_name": offering["name"],
+            "version": identity["version"],
+            "last_restarted": waldur_time(identity["last_restarted"]),
+            **dict.fromkeys(CONSUMER_FIELDS),
+            "services": [
+                {"uuid": s.uuid, "name": s.name, "state": SERVICE_STATES[s.state].upper(), "modified": waldur_time(s.modified)}
+                for s in store.services.values() if s.identity == identity["uuid"]
+            ],
+            "event_subscriptions": [
+                {"uuid": s["uuid"], "created": waldur_time(s["created"]), "observable_objects": s["observable_objects"],
+                 "rmq_connection": s["rmq_connection"]}
+                for s in subscriptions
+            ],
+            "queues": [
+                {key: queue[key] for key in ("name", "messages", "consumers", "object_type", "kind")}
+                for queue in store.queues if queue["identity"] == identity["uuid"]
+            ],
+            "_connected": any(connected(s) for s in subscriptions),
+        })
+    connected_count = sum(agent.pop("_connected") for agent in agents)
+    return json_response({
+        "agents": agents,
+        "summary": {
+            "total_agents": len(agents),
+            "connected_agents": connected_count,
+            "disconnected_agents": len(agents) - connected_count,
+            "total_queued_messages": sum(agent_queue["messages"] for agent_queue in store.queues),
+        },
+    })
+
+
+async def marketplace_site_agent_task_stats_retrieve():
+    require_support()
+    tasks = mock().store.tasks
+    body = {"active_tasks": tasks["active"], "scheduled_tasks": tasks["scheduled"], "reserved_tasks": tasks["reserved"]}
+    if tasks.get("error"):
+        body["error"] = tasks["error"]
+    return json_response(body)

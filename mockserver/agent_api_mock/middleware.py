@@ -1,0 +1,160 @@
+"""ASGI layers around the Connexion app: the running mock in every request's scope, the body
+size limit, the request journal and simulated trouble (faults and `Prefer`)."""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from starlette.responses import Response
+
+from agent_api_mock.errors import ApiError, error_for_path
+from agent_api_mock.faults import apply_fault, preferred, simulated_answer
+from agent_api_mock.wire import json_bytes
+
+MAX_BODY_BYTES = 1024 * 1024
+RAW_BODY_KEY = "mock_raw_body"
+
+
+async def answer(error: ApiError, scope, receive, send) -> None:
+    body = b"" if scope["method"] == "HEAD" else json_bytes(error.body)
+    await Response(body, error.status, headers=error.headers, media_type="application/json")(scope, receive, send)
+
+
+def replay(body: bytes, receive):
+    sent = False
+
+    async def receive_():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return receive_
+
+
+class ProvideMock:
+    """Puts the running mock in the scope, where auth, handlers and admin routes find it."""
+
+    def __init__(self, app, mock):
+        self.app, self.mock = app, mock
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            scope["mock"] = self.mock
+            scope.setdefault("state", {})
+        await self.app(scope, receive, send)
+
+
+class JsonErrorsOnly:
+    """A safety net: an error answered by a layer that knows no API (Starlette's plain-text
+    "Not Found") is rewritten in the format of the API the path belongs to. Starlette's
+    trailing-slash redirects (307) become that 404 too: a path the spec does not name is not
+    found, and the routers' redirects could send odd paths round in a loop."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rewriting = False
+
+        async def send_(message):
+            nonlocal rewriting
+            if message["type"] == "http.response.start" and (
+                    message["status"] >= 400 or (message["status"] == 307 and scope["path"].startswith("/api"))):
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                if b"json" not in content_type:
+                    rewriting = True
+                    status = 404 if message["status"] == 307 else message["status"]
+                    phrase = "Not found" if status == 404 else (
+                        HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error")
+                    error = error_for_path(scope["path"], status, f"{phrase}.")
+                    return await answer(error, scope, receive, send)
+            if not rewriting:
+                await send(message)
+
+        await self.app(scope, receive, send_)
+
+
+class BufferBody:
+    """Reads the body once (at most 1 MiB, else 413 in the API's format) and replays it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/__admin"):
+            return await self.app(scope, receive, send)
+        too_large = error_for_path(scope["path"], 413, "Request body is too large.")
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return await answer(too_large, scope, receive, send)
+        chunks, size, more_body = [], 0, True
+        while more_body:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                return await answer(too_large, scope, receive, send)
+            chunks.append(chunk)
+            more_body = message.get("more_body", False)
+        body = b"".join(chunks)
+        scope["state"][RAW_BODY_KEY] = body
+        await self.app(scope, replay(body, receive), send)
+
+
+class RecordRequests:
+    """Journals every API request (not the admin surface) with the status it got."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/__admin"):
+            return await self.app(scope, receive, send)
+        status = 500
+
+        async def send_(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_)
+        finally:
+            mock = scope["mock"]
+            operation = mock.operations.find(scope["method"], scope["path"])
+            mock.journal.record(method=scope["method"], path=scope["path"],
+                                query=scope.get("query_string", b"").decode("latin-1"),
+                                body=scope["state"].get(RAW_BODY_KEY, b""), status=status,
+                                operation_id=operation.operation_id if operation else None)
+
+
+class SimulateTrouble:
+    """Injected faults first, then Prism's `Prefer` header; otherwise the real handler."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/__admin"):
+            return await self.app(scope, receive, send)
+        mock = scope["mock"]
+        operation = mock.operations.find(scope["method"], scope["path"])
+        if operation is not None:
+            fault = mock.faults.take(operation.operation_id)
+            if fault is not None:
+                await apply_fault(fault)
+                if fault.status is not None:
+                    return await answer(simulated_answer(operation, fault.status, None, scope["path"]), scope, receive, send)
+            prefer = preferred(dict(scope["headers"]).get(b"prefer", b"").decode("latin-1"))
+            if "code" in prefer and prefer["code"].isdigit():
+                status = int(prefer["code"])
+                if operation.documented_answer(status, prefer.get("example")) is not None and status >= 300:
+                    return await answer(simulated_answer(operation, status, prefer.get("example"), scope["path"]),
+                                        scope, receive, send)
+        await self.app(scope, receive, send)

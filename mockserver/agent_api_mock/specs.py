@@ -1,0 +1,95 @@
+"""The OpenAPI documents in spec/, read once, and an index of their operations."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from agent_api_spec import DOCUMENTS
+
+METHODS = ("get", "head", "post", "put", "patch", "delete", "options", "trace")
+
+
+@functools.cache
+def document(api: str) -> dict:
+    with open(DOCUMENTS[api], encoding="utf-8") as stream:
+        return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster
+
+
+def resolve(api: str, node: object) -> object:
+    """Follow a local `$ref` (one level at a time, as often as needed)."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: object = document(api)
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+@dataclass(frozen=True)
+class Operation:
+    api: str
+    method: str
+    template: str
+    operation_id: str
+    spec: dict
+
+    def documented_answer(self, status: int, example: str | None = None) -> tuple[int, object] | None:
+        """The status and an example body the spec documents for `status` (or `default`)."""
+        responses = self.spec.get("responses", {})
+        response = responses.get(str(status))
+        if response is None:
+            # `default` documents an envelope, not a status: the caller builds one for `status`.
+            return (status, None) if status >= 400 and "default" in responses else None
+        response = resolve(self.api, response)
+        media = response.get("content", {}).get("application/json")
+        if media is None:
+            return status, None
+        examples = {name: resolve(self.api, value).get("value") for name, value in media.get("examples", {}).items()}
+        if example is not None:
+            return (status, examples[example]) if example in examples else None
+        if examples:
+            return status, next(iter(examples.values()))
+        return status, media.get("example")
+
+    def documented_headers(self, status: int) -> dict[str, str]:
+        """The example values of the headers the spec documents for `status`."""
+        response = resolve(self.api, self.spec.get("responses", {}).get(str(status), {}))
+        return {name: str(resolve(self.api, header).get("example", ""))
+                for name, header in response.get("headers", {}).items()}
+
+
+class OperationIndex:
+    """Finds the documented operation (and the documented methods) of a request path."""
+
+    def __init__(self, apis=tuple(DOCUMENTS)):
+        self._paths: list[tuple[re.Pattern, dict[str, Operation]]] = []
+        for api in apis:
+            for template, item in document(api)["paths"].items():
+                pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
+                self._paths.append((pattern, {
+                    method.upper(): Operation(api, method.upper(), template, spec["operationId"], spec)
+                    for method, spec in item.items() if method in METHODS
+                }))
+
+    def operations_at(self, path: str) -> dict[str, Operation]:
+        for pattern, operations in self._paths:
+            if pattern.match(path):
+                return operations
+        return {}
+
+    def find(self, method: str, path: str) -> Operation | None:
+        operations = self.operations_at(path)
+        return operations.get(method) or (operations.get("GET") if method == "HEAD" else None)
+
+    def allowed_methods(self, path: str) -> list[str]:
+        methods = set(self.operations_at(path))
+        if "GET" in methods:
+            methods.add("HEAD")
+        return sorted(methods)
+
+    @property
+    def operation_ids(self) -> set[str]:
+        return {op.operation_id for _, operations in self._paths for op in operations.values()}

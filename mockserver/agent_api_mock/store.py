@@ -1,0 +1,396 @@
+"""The mock's state: what the seed data says and what clients have written since.
+
+The state is loaded from (and dumped to) one plain data format, the same for the seed
+YAML files, `/__admin/state` and the optional SQLite file: a dict of lists of objects
+whose uuids are hex strings and whose times are ISO 8601 strings.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from agent_api_mock.wire import MAX_JSON_DEPTH, hex_uuid, json_depth, normalize_uuid, parse_time, utcnow, waldur_time
+
+DEFAULT_DATA = Path(__file__).parent / "data" / "default.yaml"
+
+SERVICE_STATES = {1: "Active", 2: "Idle", 3: "Error"}
+SERVICE_STATE_CODES = {label: code for code, label in SERVICE_STATES.items()}
+AGENT_TYPES = {1: "Order processing", 2: "Usage reporting", 3: "Glauth sync", 4: "Resource sync", 5: "Event processing"}
+AGENT_TYPE_CODES = {label: code for code, label in AGENT_TYPES.items()}
+INTEGRATION_STATUSES = ("Unknown", "Active", "Disconnected")
+STALE_AFTER = timedelta(hours=24)
+
+
+class InvalidData(ValueError):
+    """Seed or state data that does not describe a consistent state."""
+
+
+@dataclass
+class User:
+    token: str
+    username: str
+    role: str  # staff | support | user
+    owner_of: frozenset[str] = frozenset()  # customer uuids
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role == "staff"
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in ("staff", "support")
+
+
+@dataclass
+class Processor:
+    uuid: str
+    name: str
+    backend_type: str
+    backend_version: str | None
+    last_run: datetime | None
+    created: datetime
+    modified: datetime
+
+
+@dataclass
+class Service:
+    uuid: str
+    identity: str
+    name: str
+    mode: str | None
+    state: int
+    statistics: object
+    created: datetime
+    modified: datetime
+    processors: dict[str, Processor] = field(default_factory=dict)  # by name, in creation order
+    encoded: tuple[str, bytes] | None = field(default=None, repr=False, compare=False)  # (site, JSON) of the last answer
+
+
+@dataclass
+class IntegrationStatus:
+    uuid: str
+    offering: str
+    agent_type: int
+    status: str
+    last_request_timestamp: datetime | None
+    encoded: tuple[str, bytes] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class Agent:
+    """A Prefactor agent, kept as the details the API answers."""
+    id: str
+    details: dict
+
+
+class Store:
+    """All state of one mock instance. Every write goes through a method here."""
+
+    def __init__(self, data: dict | None = None, durable=None):
+        """`data` is the seed that reset returns to (kept as given: loading builds fresh objects
+        from it and never changes it). `durable` (a persistence.SqliteState) keeps every
+        write; its saved state wins over `data`."""
+        self._seed = data if data is not None else load_data_file(DEFAULT_DATA)
+        self._last_moment = utcnow()
+        self._durable = None
+        saved = durable.load() if durable is not None else None
+        self.load(saved if saved is not None else self._seed)
+        self._durable = durable
+        if durable is not None and saved is None:
+            durable.replace(self.dump())
+
+    # --- whole-state operations -------------------------------------------------------
+
+    def load(self, data: dict) -> None:
+        """Replace the whole state; on invalid data raise InvalidData and keep the old state."""
+        try:
+            fresh = _parse_state(data)
+        except InvalidData:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise InvalidData(f"{type(error).__name__}: {error}") from error
+        self.__dict__.update(fresh)
+        self._index()
+        if self._durable is not None:
+            self._durable.replace(self.dump())
+
+    def _index(self) -> None:
+        """Indexes for the list filters. Clients cannot create or delete services or statuses,
+        so they change only when a whole state is loaded."""
+        self.services_by_identity: dict[str, list[Service]] = {}
+        for service in self.services.values():
+            self.services_by_identity.setdefault(service.identity, []).append(service)
+        statuses = list(self.integration_statuses.values())
+        self.status_positions = {status.uuid: position for position, status in enumerate(statuses)}
+        self.statuses_by_offering: dict[str, list[IntegrationStatus]] = {}
+        for status in statuses:
+            self.statuses_by_offering.setdefault(status.offering, []).append(status)
+        # Ascending `last_request_timestamp` puts nulls last, descending first (PostgreSQL's order).
+        ascending = sorted(statuses, key=lambda s: (s.last_request_timestamp is None, s.last_request_timestamp or 0))
+        self.statuses_in_order = {
+            (label, ordering): [s for s in chosen if label is None or s.status == label]
+            for label in (None, *INTEGRATION_STATUSES)
+            for ordering, chosen in ((None, statuses), ("last_request_timestamp", ascending),
+                                     ("-last_request_timestamp", ascending[::-1]))
+        }
+
+    def reset(self) -> None:
+        self.load(self._seed)
+
+    def dump(self) -> dict:
+        """The whole state as plain data, for encoding at once: it shares values with the store,
+        so a caller that changes it copies it first."""
+        return {
+            "users": [
+                {"token": u.token, "username": u.username, "role": u.role, "owner_of": sorted(u.owner_of)}
+                for u in self.users.values()
+            ],
+            "prefactor": {
+                "tokens": sorted(self.prefactor_tokens),
+                "partition_id": self.partition_id,
+                "environment_id": self.environment_id,
+            },
+            "customers": list(self.customers.values()),
+            "offerings": list(self.offerings.values()),
+            "identities": [
+                {**identity, "last_restarted": waldur_time(identity["last_restarted"])}
+                for identity in self.identities.values()
+            ],
+            "services": [_dump_service(s) for s in self.services.values()],
+            "event_subscriptions": [
+                {**sub, "created": waldur_time(sub["created"]), "observable_objects": sub["observable_objects"],
+                 "rmq_connection": sub["rmq_connection"]}
+                for sub in self.event_subscriptions
+            ],
+            "queues": self.queues,
+            "tasks": self.tasks,
+            "integration_statuses": [
+                {"uuid": s.uuid, "offering": s.offering, "agent_type": AGENT_TYPES[s.agent_type], "status": s.status,
+                 "last_request_timestamp": waldur_time(s.last_request_timestamp)}
+                for s in self.integration_statuses.values()
+            ],
+            "agents": [agent.details for agent in self.agents.values()],
+            "idempotency_keys": [
+                {"key": key, "request": request, "agent": agent_id}
+                for key, (request, agent_id) in self.idempotency_keys.items()
+            ],
+        }
+
+    def now(self) -> datetime:
+        """The current time, strictly later than any earlier answer, so `modified` always moves on."""
+        moment = utcnow()
+        if moment <= self._last_moment:
+            moment = self._last_moment + timedelta(microseconds=1)
+        self._last_moment = moment
+        return moment
+
+    # --- Waldur visibility ---------------------------------------------------------------
+
+    def customer_of_service(self, service: Service) -> str:
+        return self.offerings[self.identities[service.identity]["offering"]]["customer"]
+
+    def can_see_service(self, user: User, service: Service) -> bool:
+        return user.sees_everything or self.customer_of_service(service) in user.owner_of
+
+    def can_change_service(self, user: User, service: Service) -> bool:
+        return user.is_staff or self.customer_of_service(service) in user.owner_of
+
+    def can_see_integration_status(self, user: User, status: IntegrationStatus) -> bool:
+        return user.sees_everything or self.offerings[status.offering]["customer"] in user.owner_of
+
+    def service(self, uuid: str) -> Service | None:
+        key = normalize_uuid(uuid)
+        return self.services.get(key) if key else None
+
+    def integration_status(self, uuid: str) -> IntegrationStatus | None:
+        key = normalize_uuid(uuid)
+        return self.integration_statuses.get(key) if key else None
+
+    # --- Waldur writes -------------------------------------------------------------------
+
+    def register_processor(self, service: Service, name: str, backend_type: str,
+                           backend_version: str | None) -> tuple[Processor, bool]:
+        """Create the service's processor of that name, or update it; True when created."""
+        now = self.now()
+        processor = service.processors.get(name)
+        created = processor is None
+        if created:
+            processor = Processor(hex_uuid(), name, backend_type, backend_version, None, now, now)
+            service.processors[name] = processor
+        else:
+            processor.backend_type = backend_type
+            processor.backend_version = backend_version
+            processor.last_run = now
+            processor.modified = now
+        service.encoded = None
+        self._keep_service(service)
+        return processor, created
+
+    def set_statistics(self, service: Service, statistics: object) -> None:
+        service.statistics = copy.deepcopy(statistics)
+        service.modified = self.now()
+        service.encoded = None
+        self._keep_service(service)
+
+    def _keep_service(self, service: Service) -> None:
+        if self._durable is not None:
+            self._durable.save("service", service.uuid, _dump_service(service))
+
+    # --- Prefactor -----------------------------------------------------------------------
+
+    def add_agent(self, details: dict, idempotency_key: str | None, request: dict) -> None:
+        self.agents[details["id"]] = Agent(details["id"], details)
+        rows = [("agent", details["id"], details)]
+        if idempotency_key is not None:
+            self.idempotency_keys[idempotency_key] = (copy.deepcopy(request), details["id"])
+            rows.append(("idempotency_key", idempotency_key,
+                         {"key": idempotency_key, "request": request, "agent": details["id"]}))
+        if self._durable is not None:
+            self._durable.save_many(rows)
+
+
+def load_data_file(path: str | Path) -> dict:
+    """Seed data from YAML, or from JSON (a /__admin/state dump loads as it is; JSON is read by
+    Python's json (exact for integers of any size), YAML by libyaml when installed: 100,000
+    objects load in seconds, not minutes)."""
+    text = Path(path).read_bytes()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if not isinstance(data, dict):
+        raise InvalidData(f"{path}: the data file must hold a mapping")
+    return data
+
+
+def _dump_service(service: Service) -> dict:
+    return {
+        "uuid": service.uuid,
+        "identity": service.identity,
+        "name": service.name,
+        "mode": service.mode,
+        "state": SERVICE_STATES[service.state],
+        "statistics": service.statistics,
+        "created": waldur_time(service.created),
+        "modified": waldur_time(service.modified),
+        "processors": [
+            {"uuid": p.uuid, "name": p.name, "backend_type": p.backend_type, "backend_version": p.backend_version,
+             "last_run": waldur_time(p.last_run), "created": waldur_time(p.created), "modified": waldur_time(p.modified)}
+            for p in service.processors.values()
+        ],
+    }
+
+
+def _hex(value: object, what: str) -> str:
+    key = normalize_uuid(value)
+    if key is None:
+        raise InvalidData(f"{what}: {value!r} is not a uuid")
+    return key
+
+
+def free_json(value: object) -> object:
+    """A private copy of a free-form JSON value from loaded state (statistics, agent details...),
+    refused when it nests deeper than a request body may: deeper values could not be read back."""
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise InvalidData(f"a value is nested deeper than the {MAX_JSON_DEPTH} levels a request body may have")
+    return copy.deepcopy(value)
+
+
+def _parse_state(data: dict) -> dict:
+    if not isinstance(data, dict):
+        raise InvalidData("the state must be a mapping")
+    users = {}
+    for u in data.get("users", []):
+        role = u.get("role", "user")
+        if role not in ("staff", "support", "user"):
+            raise InvalidData(f"user {u.get('token')!r}: unknown role {role!r}")
+        users[str(u["token"])] = User(str(u["token"]), str(u.get("username", u["token"])), role,
+                                      frozenset(_hex(c, "owner_of") for c in u.get("owner_of", [])))
+    prefactor = data.get("prefactor") or {}
+    customers = {}
+    for c in data.get("customers", []):
+        key = _hex(c["uuid"], "customer")
+        customers[key] = {"uuid": key, "name": str(c["name"])}
+    offerings = {}
+    for o in data.get("offerings", []):
+        key = _hex(o["uuid"], "offering")
+        customer = _hex(o["customer"], "offering customer")
+        if customer not in customers:
+            raise InvalidData(f"offering {key}: unknown customer {customer}")
+        parent = _hex(o["parent"], "offering parent") if o.get("parent") else None
+        offerings[key] = {"uuid": key, "name": str(o["name"]), "slug": str(o["slug"]), "customer": customer, "parent": parent}
+    identities = {}
+    for i in data.get("identities", []):
+        key = _hex(i["uuid"], "identity")
+        offering = _hex(i["offering"], "identity offering")
+        if offering not in offerings:
+            raise InvalidData(f"identity {key}: unknown offering {offering}")
+        identities[key] = {"uuid": key, "name": str(i["name"]), "offering": offering,
+                           "version": i.get("version"), "last_restarted": parse_time(i["last_restarted"])}
+    services = {}
+    for s in sorted(data.get("services", []), key=lambda s: parse_time(s["created"])):
+        key = _hex(s["uuid"], "service")
+        identity = _hex(s["identity"], "service identity")
+        if identity not in identities:
+            raise InvalidData(f"service {key}: unknown identity {identity}")
+        state = s.get("state", "Active")
+        if state not in SERVICE_STATE_CODES:
+            raise InvalidData(f"service {key}: unknown state {state!r}")
+        service = Service(key, identity, str(s["name"]), s.get("mode"), SERVICE_STATE_CODES[state],
+                          free_json(s.get("statistics", {})), parse_time(s["created"]), parse_time(s["modified"]))
+        for p in s.get("processors", []):
+            service.processors[str(p["name"])] = Processor(
+                _hex(p["uuid"], "processor"), str(p["name"]), str(p["backend_type"]), p.get("backend_version"),
+                parse_time(p.get("last_run")), parse_time(p["created"]), parse_time(p["modified"]))
+        services[key] = service
+    statuses = {}
+    for st in data.get("integration_statuses", []):
+        key = _hex(st["uuid"], "integration status")
+        offering = _hex(st["offering"], "integration status offering")
+        if offering not in offerings:
+            raise InvalidData(f"integration status {key}: unknown offering {offering}")
+        if st["agent_type"] not in AGENT_TYPE_CODES or st["status"] not in INTEGRATION_STATUSES:
+            raise InvalidData(f"integration status {key}: unknown agent type or status")
+        statuses[key] = IntegrationStatus(key, offering, AGENT_TYPE_CODES[st["agent_type"]], st["status"],
+                                          parse_time(st.get("last_request_timestamp")))
+    subscriptions = [
+        {"uuid": _hex(e["uuid"], "event subscription"), "identity": _hex(e["identity"], "subscription identity"),
+         "created": parse_time(e["created"]), "observable_objects": free_json(e.get("observable_objects", [])),
+         "rmq_connection": free_json(e.get("rmq_connection"))}
+        for e in data.get("event_subscriptions", [])
+    ]
+    queues = [
+        {"name": str(q["name"]), "identity": _hex(q["identity"], "queue identity"), "messages": int(q["messages"]),
+         "consumers": int(q["consumers"]), "object_type": q.get("object_type"), "kind": q.get("kind", "legacy")}
+        for q in data.get("queues", [])
+    ]
+    tasks = data.get("tasks") or {}
+    agents = {}
+    for details in data.get("agents", []):
+        agents[str(details["id"])] = Agent(str(details["id"]), free_json(details))
+    idempotency_keys = {
+        str(entry["key"]): (free_json(entry["request"]), str(entry["agent"]))
+        for entry in data.get("idempotency_keys", [])
+    }
+    return {
+        "users": users,
+        "prefactor_tokens": frozenset(str(t) for t in prefactor.get("tokens", [])),
+        "partition_id": str(prefactor.get("partition_id", "013xrzp12g3nqk8nx0y2vfkg4s3jp2qr")),
+        "environment_id": str(prefactor.get("environment_id", "013xrzp12g3nqk8nzxvq7jm2arsfg5h1")),
+        "customers": customers,
+        "offerings": offerings,
+        "identities": identities,
+        "services": services,
+        "event_subscriptions": subscriptions,
+        "queues": queues,
+        "tasks": {**{kind: free_json(list(tasks.get(kind, []))) for kind in ("active", "scheduled", "reserved")},
+                  **({"error": str(tasks["error"])} if tasks.get("error") else {})},
+        "integration_statuses": statuses,
+        "agents": agents,
+        "idempotency_keys": idempotency_keys,
+    }

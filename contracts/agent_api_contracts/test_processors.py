@@ -1,4 +1,4 @@
-"""Rules of register_processor (seed 000; notes/waldur.md, "Site-agent services")."""
+"""Rules of register_processor (000_5b7b95424e9abc49.txt; docs/sources.md, "Site-agent services")."""
 from __future__ import annotations
 
 import pytest

@@ -13,6 +13,7 @@ from schemathesis.config import SchemathesisConfig
 from agent_api_contracts import observed
 from agent_api_contracts.documents import document, lenient_query_parameters
 from agent_api_contracts.found import path_values
+from agent_api_contracts.rules.conformance import call_and_validate
 
 # Checks that need a stateful run; Schemathesis runs them in test_stateful.py.
 STATEFUL_ONLY = ["use_after_free", "ensure_resource_availability"]
@@ -121,10 +122,10 @@ prefactor = schemathesis.pytest.from_fixture("prefactor_openapi")
 @pytest.mark.waldur
 @waldur.parametrize()
 def test_waldur_operation_conforms_to_spec(case):
-    case.call_and_validate()
+    call_and_validate(case)
 
 
 @pytest.mark.prefactor
 @prefactor.parametrize()
 def test_prefactor_operation_conforms_to_spec(case):
-    case.call_and_validate()
+    call_and_validate(case)

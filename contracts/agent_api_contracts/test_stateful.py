@@ -11,10 +11,14 @@ was a 404 checked nothing."""
 from __future__ import annotations
 
 import pytest
+import requests
 from hypothesis import Phase, settings
+from schemathesis.core.failures import FailureGroup
 
 from agent_api_contracts import observed
-from agent_api_contracts.rules import Rule, enforce
+from agent_api_contracts.rules import Rule, RuleFailure, enforce
+from agent_api_contracts.rules.answers import ANSWERED
+from agent_api_contracts.rules.conformance import request_of, violations
 from agent_api_contracts.test_conformance import NOT_JUDGED, conformance_schema
 
 pytestmark = pytest.mark.waldur
@@ -40,6 +44,19 @@ def run(api: str, base_url, authorization, target, profile, support_authorizatio
     class Scenario(machine):
         def setup(self):
             target.reset()
+
+        def call(self, case, **kwargs):
+            try:
+                return super().call(case, **kwargs)
+            except requests.RequestException as error:
+                raise RuleFailure([ANSWERED.violation("an HTTP answer", f"{type(error).__name__}: {error}",
+                                                      request_of(case))]) from None
+
+        def validate_response(self, response, case, **kwargs):
+            try:
+                super().validate_response(response, case, **kwargs)
+            except FailureGroup as group:
+                raise RuleFailure(violations(group.exceptions, response)) from None
 
         def step(self, input):
             output = super().step(input)

@@ -98,3 +98,39 @@ def test_schemas_validate_a_body_against_the_documented_answer():
                                   "2025-01-06t09:00:00.1z", "2025-01-06T09:00:00.123456789+00:00"])
 def test_any_rfc_3339_date_time_is_read(text):
     assert moment(text).utcoffset() is not None and moment(text).replace(microsecond=0).isoformat().startswith("2025-01-06T")
+
+
+def every_rule():
+    import importlib
+    import pkgutil
+
+    import agent_api_contracts.rules as package
+    for module in pkgutil.iter_modules(package.__path__):
+        for value in vars(importlib.import_module(f"{package.__name__}.{module.name}")).values():
+            if isinstance(value, Rule):
+                yield value
+
+
+def anchors_of_sources_md() -> set[str]:
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "docs" / "sources.md").read_text(encoding="utf-8")
+    return {re.sub(r"[^a-z0-9 _-]", "", heading.lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.+)$", text, re.M)}
+
+
+def test_every_rule_cites_a_published_page_or_an_existing_section_of_docs_sources_md():
+    import re
+    from pathlib import Path
+    seeds = {path.name for path in (Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("*.txt")} or {
+        "000_5b7b95424e9abc49.txt", "001_9ef0908d22537e32.txt", "002_eed0c27112d17246.txt", "003_f346a92e67d3796b.txt",
+        "004_55ea5678c29a24e2.txt"}
+    anchors = anchors_of_sources_md()
+    rules = list(every_rule())
+    assert len(rules) >= 30
+    for rule in rules:
+        assert "notes/" not in rule.source, f"{rule.name} cites the notes, which no user of the suite has"
+        cited_pages = set(re.findall(r"\d{3}_[0-9a-f]{16}\.txt", rule.source))
+        cited_anchors = set(re.findall(r"docs/sources\.md#([a-z0-9_-]+)", rule.source))
+        assert cited_pages or cited_anchors, f"{rule.name} cites neither a page nor docs/sources.md: {rule.source}"
+        assert cited_pages <= seeds and cited_anchors <= anchors, f"{rule.name}: {rule.source}"

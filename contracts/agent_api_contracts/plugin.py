@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from agent_api_contracts import clients, observed, rules
+from agent_api_contracts import clients, observed, rules, schemas
 from agent_api_contracts.rules.answers import JSON_ANSWER, shown
 from agent_api_contracts.target import CREDENTIALS, SKIP_MISSING, choose_target, credentials_of, urls_of
 
@@ -154,10 +154,26 @@ def is_reading_error(error: Exception) -> bool:
     return not isinstance(error, AttributeError) or bool(JSON_VALUE_ATTRIBUTE.match(str(error)))
 
 
-def pytest_runtest_logreport(report):
-    if report.skipped and report.when in ("setup", "call") and report.nodeid in CONTRACT_IDS:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and report.when in ("setup", "call") and item.nodeid in CONTRACT_IDS:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        observed.current.skip(report.nodeid, reason.removeprefix("Skipped: "))
+        observed.current.skip(item.nodeid, reason.removeprefix("Skipped: "), operation_of_item(item))
+    return report
+
+
+def operation_of_item(item) -> tuple[str, str] | None:
+    """The operation a check parametrized by `path` (and `method`) exercises, if it is one."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    path, method = params.get("path"), params.get("method")
+    if not isinstance(path, str):
+        return None
+    for api in observed.APIS:
+        for operation_id, operation in schemas.operations(api).items():
+            if operation["path"] == path and (method is None or operation["method"] == method):
+                return api, operation_id
+    return None
 
 
 def pytest_sessionfinish(session, exitstatus):

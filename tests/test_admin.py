@@ -83,18 +83,34 @@ def test_a_loaded_idempotency_key_is_honoured(client):
     assert replay.status_code == 200 and replay.json() == created
 
 
-@pytest.mark.parametrize("broken", [
-    pytest.param(b"[]", id="a list"),
-    pytest.param(b"{", id="malformed JSON"),
-    pytest.param(b'{"users": "everyone"}', id="users are no list"),
-    pytest.param(b'{"services": [{"uuid": "x"}]}', id="an incomplete service"),
-    pytest.param(b'{"users": [{"token": "t", "role": "king"}]}', id="an unknown role"),
+@pytest.mark.parametrize(("broken", "detail"), [
+    pytest.param(b"[]", 'the state: [] is not of type "object"', id="a list"),
+    pytest.param(b"{", "JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+                 id="malformed JSON"),
+    pytest.param(b'{"users": "everyone"}', 'users: "everyone" is not of type "array"', id="users are no list"),
+    pytest.param(b'{"users": [{"token": "t"}], "services": [{"uuid": "x"}]}',
+                 "services[0].identity: is required (and 4 more problems)", id="an incomplete service"),
+    pytest.param(b'{"users": [{"token": "t", "role": "king"}]}',
+                 'users[0].role: "king" is not one of "staff", "support" or "user"', id="an unknown role"),
+    pytest.param(b'{"users": [{"username": "no-token"}]}',
+                 "users[0].token: is required (the key of `Authorization: Token <key>`)", id="a user without a token"),
+    pytest.param(b'{"users": [{"token": "t"}], "servces": []}', "the state: unknown field(s) 'servces'", id="a typo"),
 ])
-def test_an_invalid_state_is_refused_and_the_old_state_kept(client, seed, broken):
+def test_an_invalid_state_is_refused_naming_the_item_and_the_old_state_kept(client, seed, broken, detail):
     answer = client.put("/__admin/state", content=broken, headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
-    assert answer.json()["detail"].startswith("Invalid state: ")
+    assert answer.json() == {"detail": f"Invalid state in the request body: {detail}"}
     assert state_of(client) == seed
+
+
+@pytest.mark.parametrize("unusable", [{}, {"users": []}], ids=["empty", "no users"])
+def test_a_state_without_users_is_refused_since_every_token_would_be_401(client, seed, unusable):
+    answer = client.put("/__admin/state", json=unusable)
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith("Invalid state in the request body: users: ")
+    assert "without users every Waldur token answers 401" in answer.json()["detail"]
+    assert state_of(client) == seed
+    assert client.get(SERVICES, headers=STAFF).status_code == 200
 
 
 def test_a_state_nested_deeper_than_a_request_body_may_is_refused(client, seed):

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from agent_api_mock.faults import Fault
-from agent_api_mock.store import InvalidData
+from agent_api_mock.store import InvalidData, StateNotSaved
 from agent_api_mock.wire import json_bytes, strict_json
 
 
@@ -34,7 +34,10 @@ async def _body(request: Request) -> object:
 
 async def reset(request: Request) -> Response:
     mock = request.scope["mock"]
-    mock.store.reset()
+    try:
+        mock.store.reset()
+    except StateNotSaved as error:
+        return _error(str(error), 503)
     mock.journal.clear()
     mock.faults.pending.clear()
     return _json({"detail": "State reset to the seed data."})
@@ -47,7 +50,9 @@ async def state(request: Request) -> Response:
     try:
         mock.store.load(await _body(request))
     except (ValueError, InvalidData) as error:
-        return _error(f"Invalid state: {error}")
+        return _error(f"Invalid state in the request body: {error}")
+    except StateNotSaved as error:
+        return _error(str(error), 503)
     return _json({"detail": "State loaded."})
 
 

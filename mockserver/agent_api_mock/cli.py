@@ -13,7 +13,7 @@ import uvicorn
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 from agent_api_mock.app import create_app  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
-from agent_api_mock.store import DEFAULT_DATA, InvalidData, Store, load_data_file  # noqa: E402
+from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, Store, load_data_file  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,16 +59,28 @@ class AnnouncingServer(uvicorn.Server):
                 return
 
 
+def reason(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror  # the file name is already in the message
+    return str(error) if isinstance(error, InvalidData) else f"{type(error).__name__}: {error}"
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if args.log_level != "debug":
         logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
     try:
+        data = load_data_file(args.data)
+    except (OSError, InvalidData) as error:
+        sys.exit(f"mockserver: cannot load {args.data}: {reason(error)}")
+    try:
         durable = SqliteState(args.state) if args.state else None
-        store = Store(load_data_file(args.data), durable=durable)
-    except (OSError, InvalidData, ValueError, sqlite3.Error) as error:
-        sys.exit(f"mockserver: cannot load {args.state or args.data}: {error}")
+        store = Store(data, durable=durable)
+    except (InvalidSavedState, OSError, sqlite3.Error) as error:
+        sys.exit(f"mockserver: cannot load {args.state}: {reason(error)}")
+    except InvalidData as error:
+        sys.exit(f"mockserver: cannot load {args.data}: {error}")
     app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
     AnnouncingServer(config, store, not args.no_admin).run()

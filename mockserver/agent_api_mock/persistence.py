@@ -11,8 +11,19 @@ import json
 import sqlite3
 from pathlib import Path
 
-ROW_KINDS = ("service", "agent", "idempotency_key")
-PER_ROW = {"services": "service", "agents": "agent", "idempotency_keys": "idempotency_key"}
+# The state's lists that clients write to, one row per item: field -> (row kind, the item's key).
+# Everything else is one "base" row, rewritten only when a whole state is loaded.
+PER_ROW = {"services": ("service", "uuid"), "agents": ("agent", "id"), "idempotency_keys": ("idempotency_key", "key")}
+ROW_KINDS = tuple(kind for kind, _ in PER_ROW.values())
+
+
+def _roll_back(db: sqlite3.Connection) -> None:
+    """Leave no transaction open after a failed write (the failure itself is what the caller sees)."""
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 class SqliteState:
@@ -29,16 +40,15 @@ class SqliteState:
         if not base:
             return None
         state = base[0]
-        for field, kind in PER_ROW.items():
+        for field, (kind, _) in PER_ROW.items():
             state[field] = [json.loads(value) for row_kind, _, value in rows if row_kind == kind]
         return state
 
     def replace(self, state: dict) -> None:
         base = {field: value for field, value in state.items() if field not in PER_ROW}
         rows = [("base", "state", json.dumps(base))]
-        rows += [("service", s["uuid"], json.dumps(s)) for s in state["services"]]
-        rows += [("agent", a["id"], json.dumps(a)) for a in state["agents"]]
-        rows += [("idempotency_key", k["key"], json.dumps(k)) for k in state["idempotency_keys"]]
+        rows += [(kind, str(item[key]), json.dumps(item))
+                 for field, (kind, key) in PER_ROW.items() for item in state.get(field, [])]
         with self._transaction():
             self._db.execute("DELETE FROM rows")
             self._db.executemany("INSERT INTO rows (kind, key, value) VALUES (?, ?, ?)", rows)
@@ -63,5 +73,12 @@ class SqliteState:
                 db.execute("BEGIN IMMEDIATE")
 
             def __exit__(self, kind, error, traceback):
-                db.execute("COMMIT" if kind is None else "ROLLBACK")
+                if kind is None:
+                    try:
+                        db.execute("COMMIT")
+                        return
+                    except sqlite3.Error:
+                        _roll_back(db)
+                        raise
+                _roll_back(db)
         return Transaction()

@@ -2,18 +2,40 @@
 
 The state is loaded from (and dumped to) one plain data format, the same for the seed
 YAML files, `/__admin/state` and the optional SQLite file: a dict of lists of objects
-whose uuids are hex strings and whose times are ISO 8601 strings.
+whose uuids are hex strings and whose times are ISO 8601 strings. The format is described
+once, as a JSON Schema (data/state.schema.json, checked by data_format.check() on every load).
+
+Writes: one path, `Store.transaction()`. Every method that changes the state does so inside
+`with self.transaction() as change:`, and tells the change what it touches before touching it:
+
+    change.keep(entity)            before changing an entity (a dataclass) in place
+    change.put(mapping, key, item) to add or replace an item of a dict of entities
+    change.save(kind, key, row)    the row (dump format) to store for it (persistence.ROW_KINDS)
+
+When the block ends, the rows are committed to the `--state` database in one SQLite
+transaction, and only then is the change visible: handlers and store methods run on the event
+loop without awaiting in between, so no reader sees a write before it is stored. If storing
+fails (read-only file, full disk, any sqlite3 or OS error) or the block raises, every kept
+entity and put item is restored and the write is refused: a storage failure raises
+StateNotSaved, which the app answers with 503 in the API's own error format. So what readers
+see is always what a restart would load. Loading a whole state (PUT /__admin/state, reset) is
+a transaction too: the new state is checked, stored, and only then replaces the old one.
 """
 from __future__ import annotations
 
 import copy
 import json
+import dataclasses
+import logging
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 
+from agent_api_mock.data_format import InvalidData, check
 from agent_api_mock.wire import MAX_JSON_DEPTH, hex_uuid, json_depth, normalize_uuid, parse_time, utcnow, waldur_time
 
 DEFAULT_DATA = Path(__file__).parent / "data" / "default.yaml"
@@ -26,9 +48,57 @@ INTEGRATION_STATUSES = ("Unknown", "Active", "Disconnected")
 STALE_AFTER = timedelta(hours=24)
 
 
-class InvalidData(ValueError):
-    """Seed or state data that does not describe a consistent state."""
+log = logging.getLogger("mockserver")
 
+__all__ = ["InvalidData", "StateNotSaved", "Store", "load_data_file"]
+
+
+class StateNotSaved(Exception):
+    """The storage refused a write (read-only or full disk...); memory was left as it was."""
+
+
+class InvalidSavedState(InvalidData):
+    """The `--state` file holds a state that does not load (the seed was fine)."""
+
+
+class Change:
+    """One write in progress: how to undo it, and the rows that store it (see the module docstring)."""
+
+    def __init__(self):
+        self.rows: list[tuple[str, str, dict]] = []
+        self.whole_state = False
+        self._undo: list = []
+
+    def keep(self, entity) -> None:
+        """Remember `entity`'s fields so that they can be put back. Containers in its fields (a
+        service's processors) are copied and the entities inside kept too; JSON values are shared,
+        since the store replaces a JSON value and never changes one in place."""
+        fields = dict(entity.__dict__)
+        for name, value in fields.items():
+            if isinstance(value, (dict, list)):
+                fields[name] = copy.copy(value)
+                for item in (value.values() if isinstance(value, dict) else value):
+                    if dataclasses.is_dataclass(item):
+                        self.keep(item)
+        self._undo.append(lambda: entity.__dict__.update(fields))
+
+    def put(self, mapping: dict, key, item) -> None:
+        """`mapping[key] = item`, undone by restoring the old item or removing the key."""
+        missing = object()
+        old = mapping.get(key, missing)
+        mapping[key] = item
+        self._undo.append(lambda: mapping.pop(key, None) if old is missing else mapping.__setitem__(key, old))
+
+    def save(self, kind: str, key: str, row: dict) -> None:
+        self.rows.append((kind, key, row))
+
+    def on_undo(self, step) -> None:
+        """Any other way back, for changes that are neither an entity's fields nor a dict item."""
+        self._undo.append(step)
+
+    def undo(self) -> None:
+        for step in reversed(self._undo):
+            step()
 
 @dataclass
 class User:
@@ -98,26 +168,52 @@ class Store:
         self._seed = data if data is not None else load_data_file(DEFAULT_DATA)
         self._last_moment = utcnow()
         self._durable = None
+        fresh = _parse_state(self._seed)  # a bad seed is refused even when a saved state wins over it
         saved = durable.load() if durable is not None else None
-        self.load(saved if saved is not None else self._seed)
+        if saved is not None:
+            try:
+                fresh = _parse_state(saved)
+            except InvalidData as error:
+                raise InvalidSavedState(str(error)) from None
+        self._publish(fresh)
         self._durable = durable
         if durable is not None and saved is None:
             durable.replace(self.dump())
 
     # --- whole-state operations -------------------------------------------------------
 
-    def load(self, data: dict) -> None:
-        """Replace the whole state; on invalid data raise InvalidData and keep the old state."""
+    @contextmanager
+    def transaction(self):
+        """The one way state changes: see the module docstring."""
+        change = Change()
         try:
-            fresh = _parse_state(data)
-        except InvalidData:
+            yield change
+            if self._durable is not None:
+                if change.whole_state:
+                    self._durable.replace(self.dump())
+                elif change.rows:
+                    self._durable.save_many(change.rows)
+        except (sqlite3.Error, OSError) as error:
+            change.undo()
+            log.error("a write could not be stored, and was undone: %s", error)
+            raise StateNotSaved(f"The state could not be saved ({error}); nothing was changed.") from error
+        except BaseException:
+            change.undo()
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise InvalidData(f"{type(error).__name__}: {error}") from error
+
+    def load(self, data: dict) -> None:
+        """Replace the whole state. Invalid data raises InvalidData, a storage failure
+        StateNotSaved; either way the old state stays."""
+        fresh = _parse_state(data)
+        with self.transaction() as change:
+            old = dict(self.__dict__)
+            change.on_undo(lambda: (self.__dict__.clear(), self.__dict__.update(old)))
+            change.whole_state = True
+            self._publish(fresh)
+
+    def _publish(self, fresh: dict) -> None:
         self.__dict__.update(fresh)
         self._index()
-        if self._durable is not None:
-            self._durable.replace(self.dump())
 
     def _index(self) -> None:
         """Indexes for the list filters. Clients cannot create or delete services or statuses,
@@ -216,42 +312,41 @@ class Store:
     def register_processor(self, service: Service, name: str, backend_type: str,
                            backend_version: str | None) -> tuple[Processor, bool]:
         """Create the service's processor of that name, or update it; True when created."""
-        now = self.now()
-        processor = service.processors.get(name)
-        created = processor is None
-        if created:
-            processor = Processor(hex_uuid(), name, backend_type, backend_version, None, now, now)
-            service.processors[name] = processor
-        else:
-            processor.backend_type = backend_type
-            processor.backend_version = backend_version
-            processor.last_run = now
-            processor.modified = now
-        service.encoded = None
-        self._keep_service(service)
+        with self.transaction() as change:
+            change.keep(service)
+            now = self.now()
+            processor = service.processors.get(name)
+            created = processor is None
+            if created:
+                processor = Processor(hex_uuid(), name, backend_type, backend_version, None, now, now)
+                service.processors[name] = processor
+            else:
+                processor.backend_type = backend_type
+                processor.backend_version = backend_version
+                processor.last_run = now
+                processor.modified = now
+            service.encoded = None
+            change.save("service", service.uuid, _dump_service(service))
         return processor, created
 
     def set_statistics(self, service: Service, statistics: object) -> None:
-        service.statistics = copy.deepcopy(statistics)
-        service.modified = self.now()
-        service.encoded = None
-        self._keep_service(service)
-
-    def _keep_service(self, service: Service) -> None:
-        if self._durable is not None:
-            self._durable.save("service", service.uuid, _dump_service(service))
+        with self.transaction() as change:
+            change.keep(service)
+            service.statistics = copy.deepcopy(statistics)
+            service.modified = self.now()
+            service.encoded = None
+            change.save("service", service.uuid, _dump_service(service))
 
     # --- Prefactor -----------------------------------------------------------------------
 
     def add_agent(self, details: dict, idempotency_key: str | None, request: dict) -> None:
-        self.agents[details["id"]] = Agent(details["id"], details)
-        rows = [("agent", details["id"], details)]
-        if idempotency_key is not None:
-            self.idempotency_keys[idempotency_key] = (copy.deepcopy(request), details["id"])
-            rows.append(("idempotency_key", idempotency_key,
-                         {"key": idempotency_key, "request": request, "agent": details["id"]}))
-        if self._durable is not None:
-            self._durable.save_many(rows)
+        with self.transaction() as change:
+            change.put(self.agents, details["id"], Agent(details["id"], details))
+            change.save("agent", details["id"], details)
+            if idempotency_key is not None:
+                change.put(self.idempotency_keys, idempotency_key, (copy.deepcopy(request), details["id"]))
+                change.save("idempotency_key", idempotency_key,
+                            {"key": idempotency_key, "request": request, "agent": details["id"]})
 
 
 def load_data_file(path: str | Path) -> dict:
@@ -260,12 +355,17 @@ def load_data_file(path: str | Path) -> dict:
     objects load in seconds, not minutes)."""
     text = Path(path).read_bytes()
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except ValueError:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    if not isinstance(data, dict):
-        raise InvalidData(f"{path}: the data file must hold a mapping")
-    return data
+        pass
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        raise InvalidData(f"{where}malformed YAML: {problem}" + (f" ({context})" if context else "")) from None
 
 
 def _dump_service(service: Service) -> dict:
@@ -302,13 +402,21 @@ def free_json(value: object) -> object:
 
 
 def _parse_state(data: dict) -> dict:
-    if not isinstance(data, dict):
-        raise InvalidData("the state must be a mapping")
+    """The store's fields for `data`, after data_format.check(); what a schema cannot check
+    (references between items, nesting depth, dates) raises InvalidData here."""
+    check(data)
+    try:
+        return _build_state(data)
+    except InvalidData:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as error:  # a gap in the schema: still a 400
+        raise InvalidData(f"{type(error).__name__}: {error}") from error
+
+
+def _build_state(data: dict) -> dict:
     users = {}
     for u in data.get("users", []):
         role = u.get("role", "user")
-        if role not in ("staff", "support", "user"):
-            raise InvalidData(f"user {u.get('token')!r}: unknown role {role!r}")
         users[str(u["token"])] = User(str(u["token"]), str(u.get("username", u["token"])), role,
                                       frozenset(_hex(c, "owner_of") for c in u.get("owner_of", [])))
     prefactor = data.get("prefactor") or {}
@@ -317,30 +425,28 @@ def _parse_state(data: dict) -> dict:
         key = _hex(c["uuid"], "customer")
         customers[key] = {"uuid": key, "name": str(c["name"])}
     offerings = {}
-    for o in data.get("offerings", []):
+    for at, o in enumerate(data.get("offerings", [])):
         key = _hex(o["uuid"], "offering")
         customer = _hex(o["customer"], "offering customer")
         if customer not in customers:
-            raise InvalidData(f"offering {key}: unknown customer {customer}")
+            raise InvalidData(f"offerings[{at}].customer: unknown customer {customer}")
         parent = _hex(o["parent"], "offering parent") if o.get("parent") else None
         offerings[key] = {"uuid": key, "name": str(o["name"]), "slug": str(o["slug"]), "customer": customer, "parent": parent}
     identities = {}
-    for i in data.get("identities", []):
+    for at, i in enumerate(data.get("identities", [])):
         key = _hex(i["uuid"], "identity")
         offering = _hex(i["offering"], "identity offering")
         if offering not in offerings:
-            raise InvalidData(f"identity {key}: unknown offering {offering}")
+            raise InvalidData(f"identities[{at}].offering: unknown offering {offering}")
         identities[key] = {"uuid": key, "name": str(i["name"]), "offering": offering,
                            "version": i.get("version"), "last_restarted": parse_time(i["last_restarted"])}
     services = {}
-    for s in sorted(data.get("services", []), key=lambda s: parse_time(s["created"])):
+    for at, s in sorted(enumerate(data.get("services", [])), key=lambda pair: parse_time(pair[1]["created"])):
         key = _hex(s["uuid"], "service")
         identity = _hex(s["identity"], "service identity")
         if identity not in identities:
-            raise InvalidData(f"service {key}: unknown identity {identity}")
+            raise InvalidData(f"services[{at}].identity: unknown identity {identity}")
         state = s.get("state", "Active")
-        if state not in SERVICE_STATE_CODES:
-            raise InvalidData(f"service {key}: unknown state {state!r}")
         service = Service(key, identity, str(s["name"]), s.get("mode"), SERVICE_STATE_CODES[state],
                           free_json(s.get("statistics", {})), parse_time(s["created"]), parse_time(s["modified"]))
         for p in s.get("processors", []):
@@ -349,13 +455,11 @@ def _parse_state(data: dict) -> dict:
                 parse_time(p.get("last_run")), parse_time(p["created"]), parse_time(p["modified"]))
         services[key] = service
     statuses = {}
-    for st in data.get("integration_statuses", []):
+    for at, st in enumerate(data.get("integration_statuses", [])):
         key = _hex(st["uuid"], "integration status")
         offering = _hex(st["offering"], "integration status offering")
         if offering not in offerings:
-            raise InvalidData(f"integration status {key}: unknown offering {offering}")
-        if st["agent_type"] not in AGENT_TYPE_CODES or st["status"] not in INTEGRATION_STATUSES:
-            raise InvalidData(f"integration status {key}: unknown agent type or status")
+            raise InvalidData(f"integration_statuses[{at}].offering: unknown offering {offering}")
         statuses[key] = IntegrationStatus(key, offering, AGENT_TYPE_CODES[st["agent_type"]], st["status"],
                                           parse_time(st.get("last_request_timestamp")))
     subscriptions = [

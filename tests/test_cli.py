@@ -1,0 +1,53 @@
+"""The `mockserver` command on a bad day, run as a user runs it: bad data files, a taken port,
+Ctrl-C, an unknown `run.py` command. Each answer is one line saying what is wrong, never a
+traceback."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mockserver(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agent_api_mock", "--port", "0", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert "Traceback" not in text, text
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+# --- --data FILE ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("content", "problem"), [
+    pytest.param("users:\n- token: a\n  role: [staff\n", r"line 4, column 1: malformed YAML: .+", id="malformed YAML"),
+    pytest.param("users:\n  - token: a\n   role: staff\n", r"line 3, column 4: malformed YAML: did not find expected '-' indicator \(while parsing a block collection\)",
+                 id="bad indentation"),
+    pytest.param("users:\n- username: nobody\n", r"users\[0\]\.token: is required.*", id="a user without a token"),
+    pytest.param("users:\n- token: t\nservices:\n- uuid: 7d494fe8e36b5b3baf5e76ea7a0add1a\n",
+                 r"services\[0\]\.identity: is required \(and \d+ more problems\)", id="an incomplete service"),
+    pytest.param("{}\n", r"users: is required \(at least one is needed: without users every Waldur token answers 401\)",
+                 id="no users"),
+    pytest.param("- a list\n", r'the state: \["a list"\] is not of type "object"', id="a list"),
+])
+def test_a_bad_data_file_is_one_line_naming_the_file_the_item_and_the_problem(tmp_path, content, problem):
+    data = tmp_path / "data.yaml"
+    data.write_text(content)
+    run = mockserver("--data", str(data))
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert re.fullmatch(rf"mockserver: cannot load {re.escape(str(data))}: {problem}", one_line(run.stderr))
+
+
+def test_a_missing_data_file_is_one_line(tmp_path):
+    run = mockserver("--data", str(tmp_path / "nowhere.yaml"))
+    assert run.returncode == 1
+    assert one_line(run.stderr) == f"mockserver: cannot load {tmp_path / 'nowhere.yaml'}: No such file or directory"

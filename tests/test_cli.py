@@ -4,6 +4,7 @@ traceback."""
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,48 @@ def test_a_missing_data_file_is_one_line(tmp_path):
     run = mockserver("--data", str(tmp_path / "nowhere.yaml"))
     assert run.returncode == 1
     assert one_line(run.stderr) == f"mockserver: cannot load {tmp_path / 'nowhere.yaml'}: No such file or directory"
+
+
+# --- the server's life ------------------------------------------------------------------------
+
+def start(*args: str) -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen([sys.executable, "-m", "agent_api_mock", *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    for line in server.stdout:
+        if line.startswith("mockserver listening on "):
+            return server, line.split()[-1]
+    server.kill()
+    raise AssertionError(f"the mock did not start: {server.stderr.read()}")
+
+
+@pytest.mark.parametrize("state", [False, True], ids=["in memory", "--state"])
+def test_ctrl_c_stops_the_server_quietly_with_exit_0(tmp_path, state):
+    server, _ = start("--port", "0", *(["--state", str(tmp_path / "state.db")] if state else []))
+    server.send_signal(signal.SIGINT)
+    out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_a_port_in_use_is_one_line_saying_so():
+    server, url = start("--port", "0", "--log-level", "warning")
+    try:
+        port = url.rsplit(":", 1)[1]
+        run = subprocess.run([sys.executable, "-m", "agent_api_mock", "--port", port], capture_output=True, text=True,
+                             timeout=60)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert one_line(run.stderr) == (f"mockserver: port {port} on 127.0.0.1 is already in use "
+                                    "(try another --port, or --port 0 for a free one)")
+
+
+# --- run.py ------------------------------------------------------------------------------------
+
+def test_an_unknown_run_py_command_is_one_line_naming_it():
+    run = subprocess.run([sys.executable, str(ROOT / "run.py"), "serve"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert one_line(run.stderr) == ("run.py: unknown command 'serve'; the commands are: mock, test "
+                                    "(python3 run.py --help tells more)")

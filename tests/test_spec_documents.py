@@ -158,7 +158,8 @@ def _client_reads(case: ClientCase, body) -> bool:
 @pytest.mark.parametrize("model_name", CLIENT_MODEL_NAMES)
 def test_deleting_a_field_the_client_requires_makes_the_example_invalid(model_name):
     effects = deletion_effects(model_name)
-    assert any(effect.client_fails for effect in effects.values()), f"{model_name} examples: nothing to check"
+    if required_by_client_code(model_name):
+        assert any(effect.client_fails for effect in effects.values()), f"{model_name} examples: nothing to check"
     only_client_requires = {path for path, effect in effects.items() if effect.client_fails and not effect.spec_rejects}
     assert only_client_requires == set(CLIENT_REQUIRED_BUT_OPTIONAL_IN_SPEC.get(model_name, {}))
 
@@ -176,9 +177,16 @@ def test_fields_only_the_spec_requires_are_listed_with_a_reason(model_name):
 @pytest.mark.parametrize("model_name", CLIENT_MODEL_NAMES)
 def test_the_fields_found_by_deletion_are_the_ones_the_client_code_requires(model_name):
     """The examples exercise every field the client's code requires, and nothing else breaks it."""
-    from_code = set()
+    from_deletion = {path for path, effect in deletion_effects(model_name).items() if effect.client_fails}
+    assert from_deletion == required_by_client_code(model_name)
+
+
+@functools.cache
+def required_by_client_code(model_name: str) -> frozenset[str]:
+    """The fields of the examples that the client's code cannot do without (none, for the
+    models of the answers Waldur filters with `field=`)."""
+    found = set()
     for case in CLIENT_CASES:
         if case.model_name == model_name:
-            from_code |= set(required_by_code(case.reading.read(case.readable_body())))
-    from_deletion = {path for path, effect in deletion_effects(model_name).items() if effect.client_fails}
-    assert from_deletion == from_code
+            found |= set(required_by_code(case.reading.read(case.readable_body())))
+    return frozenset(found)

@@ -11,9 +11,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+from agent_api_mock.resources import FAMILIES
+
 # The state's lists that clients write to, one row per item: field -> (row kind, the item's key).
 # Everything else is one "base" row, rewritten only when a whole state is loaded.
-PER_ROW = {"services": ("service", "uuid"), "agents": ("agent", "id"), "idempotency_keys": ("idempotency_key", "key")}
+PER_ROW = {"services": ("service", "uuid"), "agents": ("agent", "id"), "idempotency_keys": ("idempotency_key", "key"),
+           # agents register identities; the resource families keep rows named after their lists
+           "identities": ("identities", "uuid"), **{family.name: (family.name, "uuid") for family in FAMILIES}}
 ROW_KINDS = tuple(kind for kind, _ in PER_ROW.values())
 
 
@@ -41,7 +45,9 @@ class SqliteState:
             return None
         state = base[0]
         for field, (kind, _) in PER_ROW.items():
-            state[field] = [json.loads(value) for row_kind, _, value in rows if row_kind == kind]
+            items = [json.loads(value) for row_kind, _, value in rows if row_kind == kind]
+            if items or field not in state:  # files written before a list had rows keep it in the base row
+                state[field] = items
         return state
 
     def replace(self, state: dict) -> None:

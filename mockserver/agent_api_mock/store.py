@@ -216,8 +216,8 @@ class Store:
         self._index()
 
     def _index(self) -> None:
-        """Indexes for the list filters. Clients cannot create or delete services or statuses,
-        so they change only when a whole state is loaded."""
+        """Indexes for the list filters. Clients cannot delete services or create statuses, so
+        they change only when a whole state is loaded, or a service is added (add_service)."""
         self.services_by_identity: dict[str, list[Service]] = {}
         for service in self.services.values():
             self.services_by_identity.setdefault(service.identity, []).append(service)
@@ -253,10 +253,7 @@ class Store:
             },
             "customers": list(self.customers.values()),
             "offerings": list(self.offerings.values()),
-            "identities": [
-                {**identity, "last_restarted": waldur_time(identity["last_restarted"])}
-                for identity in self.identities.values()
-            ],
+            "identities": [_dump_identity(identity) for identity in self.identities.values()],
             "services": [_dump_service(s) for s in self.services.values()],
             "event_subscriptions": [
                 {**sub, "created": waldur_time(sub["created"]), "observable_objects": sub["observable_objects"],
@@ -275,6 +272,7 @@ class Store:
                 {"key": key, "request": request, "agent": agent_id}
                 for key, (request, agent_id) in self.idempotency_keys.items()
             ],
+            **{family.name: list(getattr(self, family.name).values()) for family in registered_families()},
         }
 
     def now(self) -> datetime:
@@ -337,6 +335,33 @@ class Store:
             service.encoded = None
             change.save("service", service.uuid, _dump_service(service))
 
+    # --- the resource families (agent_api_mock.resources) --------------------------------
+
+    def put(self, *entities: tuple[str, dict]) -> None:
+        """Add or replace entities, given as (family, entity) with the entity in the data format
+        (identities and the registered families): all stored in one transaction, or none."""
+        with self.transaction() as change:
+            for family, entity in entities:
+                change.put(getattr(self, family), entity["uuid"], entity)
+                change.save(family, entity["uuid"], _dump_identity(entity) if family == "identities" else entity)
+
+    def add_service(self, service: Service) -> None:
+        """A service an agent registered (register_service)."""
+        with self.transaction() as change:
+            change.put(self.services, service.uuid, service)
+            services = self.services_by_identity.setdefault(service.identity, [])
+            services.append(service)
+            change.on_undo(lambda: services.remove(service))
+            change.save("service", service.uuid, _dump_service(service))
+
+    def set_service_mode(self, service: Service, mode: str) -> None:
+        with self.transaction() as change:
+            change.keep(service)
+            service.mode = mode
+            service.modified = self.now()
+            service.encoded = None
+            change.save("service", service.uuid, _dump_service(service))
+
     # --- Prefactor -----------------------------------------------------------------------
 
     def add_agent(self, details: dict, idempotency_key: str | None, request: dict) -> None:
@@ -366,6 +391,17 @@ def load_data_file(path: str | Path) -> dict:
         problem = getattr(error, "problem", None) or str(error)
         context = getattr(error, "context", None)
         raise InvalidData(f"{where}malformed YAML: {problem}" + (f" ({context})" if context else "")) from None
+
+
+def registered_families():
+    """The entity families of agent_api_mock.resources, each in its own module. Imported here,
+    when a state is loaded, because those modules import the request layer, which imports this one."""
+    from agent_api_mock.resources import FAMILIES
+    return FAMILIES
+
+
+def _dump_identity(identity: dict) -> dict:
+    return {**identity, **{name: waldur_time(identity[name]) for name in ("last_restarted", "created", "modified")}}
 
 
 def _dump_service(service: Service) -> dict:
@@ -431,7 +467,11 @@ def _build_state(data: dict) -> dict:
         if customer not in customers:
             raise InvalidData(f"offerings[{at}].customer: unknown customer {customer}")
         parent = _hex(o["parent"], "offering parent") if o.get("parent") else None
-        offerings[key] = {"uuid": key, "name": str(o["name"]), "slug": str(o["slug"]), "customer": customer, "parent": parent}
+        offerings[key] = {"uuid": key, "name": str(o["name"]), "slug": str(o["slug"]), "customer": customer, "parent": parent,
+                          # what the site agent reads of an offering (resources/offerings.py)
+                          "type": str(o.get("type", "Marketplace.Basic")),
+                          "plugin_options": free_json(o.get("plugin_options", {})),
+                          "components": free_json(o.get("components", []))}
     identities = {}
     for at, i in enumerate(data.get("identities", [])):
         key = _hex(i["uuid"], "identity")
@@ -439,7 +479,14 @@ def _build_state(data: dict) -> dict:
         if offering not in offerings:
             raise InvalidData(f"identities[{at}].offering: unknown offering {offering}")
         identities[key] = {"uuid": key, "name": str(i["name"]), "offering": offering,
-                           "version": i.get("version"), "last_restarted": parse_time(i["last_restarted"])}
+                           "version": i.get("version"), "last_restarted": parse_time(i["last_restarted"]),
+                           # what an agent registers (resources/identities.py); seed identities lack it
+                           "created": parse_time(i.get("created", i["last_restarted"])),
+                           "modified": parse_time(i.get("modified", i.get("created", i["last_restarted"]))),
+                           "created_by": _hex(i["created_by"], "identity created_by") if i.get("created_by") else None,
+                           "dependencies": free_json(i.get("dependencies", [])),
+                           "config_file_path": i.get("config_file_path"),
+                           "config_file_content": i.get("config_file_content")}
     services = {}
     for at, s in sorted(enumerate(data.get("services", [])), key=lambda pair: parse_time(pair[1]["created"])):
         key = _hex(s["uuid"], "service")
@@ -481,7 +528,7 @@ def _build_state(data: dict) -> dict:
         str(entry["key"]): (free_json(entry["request"]), str(entry["agent"]))
         for entry in data.get("idempotency_keys", [])
     }
-    return {
+    fresh = {
         "users": users,
         "prefactor_tokens": frozenset(str(t) for t in prefactor.get("tokens", [])),
         "partition_id": str(prefactor.get("partition_id", "013xrzp12g3nqk8nx0y2vfkg4s3jp2qr")),
@@ -498,3 +545,14 @@ def _build_state(data: dict) -> dict:
         "agents": agents,
         "idempotency_keys": idempotency_keys,
     }
+    for family in registered_families():
+        table = fresh[family.name] = {}
+        for at, item in enumerate(data.get(family.name, [])):
+            try:
+                entity = family.parse(item, fresh)
+            except KeyError as error:
+                raise InvalidData(f"{family.name}[{at}]: {error.args[0]!r} is required") from None
+            except (TypeError, ValueError) as error:  # resources.family.InvalidItem among them
+                raise InvalidData(f"{family.name}[{at}]: {error}") from None
+            table[entity["uuid"]] = entity
+    return fresh

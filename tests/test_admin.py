@@ -35,7 +35,7 @@ def test_reset_forgets_writes_requests_and_faults(client, seed):
     service = seed["services"][0]["uuid"]
     client.post(service_path(service, "set_statistics"), headers=STAFF, json={"statistics": {"written": 1}})
     client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Forgotten"}})
-    add_fault(client, operation_id=SERVICES_LIST, status=500, times=5)
+    add_fault(client, operation_id=SERVICES_LIST, status=401, times=5)
     assert state_of(client) != seed
     answer = client.post("/__admin/reset")
     assert answer.status_code == 200
@@ -195,32 +195,41 @@ def test_the_journal_keeps_a_body_that_is_no_json_as_text(client, seed):
 
 # --- faults --------------------------------------------------------------------------------
 
-@pytest.mark.server_errors_expected
 def test_a_fault_answers_its_status_for_the_next_times_requests_of_its_operation(client):
-    answer = add_fault(client, operation_id=SERVICES_LIST, status=500, times=2)
+    answer = add_fault(client, operation_id=SERVICES_LIST, status=401, times=2)
     assert answer.status_code == 201
-    assert answer.json() == {"operation_id": SERVICES_LIST, "times": 2, "status": 500, "latency_ms": 0}
+    assert answer.json() == {"operation_id": SERVICES_LIST, "times": 2, "status": 401, "latency_ms": 0}
     assert client.get(STATUSES, headers=STAFF).status_code == 200, "another operation is not affected"
     statuses = [client.get(SERVICES, headers=STAFF).status_code for _ in range(3)]
-    assert statuses == [500, 500, 200]
+    assert statuses == [401, 401, 200]
     assert client.get("/__admin/faults").json() == []
 
 
 @pytest.mark.server_errors_expected
-def test_a_fault_is_answered_in_the_apis_format(client):
+def test_a_fault_is_answered_in_the_apis_format_with_the_specs_body(client):
     add_fault(client, operation_id="create_agent", status=503)
-    add_fault(client, operation_id=SERVICES_LIST, status=502)
+    add_fault(client, operation_id="marketplace_site_agent_connection_stats_retrieve", status=503)
     prefactor = client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Unlucky"}})
     assert prefactor.status_code == 503 and prefactor_error(prefactor.json(), "service_unavailable")
-    waldur = client.get(SERVICES, headers=STAFF)
-    assert waldur.status_code == 502 and set(waldur.json()) == {"detail"}
+    waldur = client.get(CONNECTION_STATS, headers=STAFF)
+    assert waldur.status_code == 503
+    assert waldur.json() == first_example("marketplace_site_agent_connection_stats_retrieve", 503)
+
+
+@pytest.mark.parametrize("status", [418, 200, 302, 500, 503])
+def test_a_fault_with_a_status_the_operation_does_not_document_is_refused(client, status):
+    answer = add_fault(client, operation_id=SERVICES_LIST, status=status)
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": f"status {status} is not an error status {SERVICES_LIST} documents; "
+                                       "its documented error statuses: 400, 401, 404"}
+    assert client.get("/__admin/faults").json() == []
 
 
 def test_a_faulted_write_changes_nothing(client, seed):
-    add_fault(client, operation_id="marketplace_site_agent_services_set_statistics", status=409)
+    add_fault(client, operation_id="marketplace_site_agent_services_set_statistics", status=403)
     answer = client.post(service_path(seed["services"][0]["uuid"], "set_statistics"), headers=STAFF,
                          json={"statistics": {"lost": True}})
-    assert answer.status_code == 409
+    assert answer.status_code == 403
     assert state_of(client) == seed
 
 
@@ -243,30 +252,29 @@ def test_a_latency_fault_delays_then_answers_normally(client):
     assert fast_took < slow_took
 
 
-@pytest.mark.server_errors_expected
 def test_latency_and_status_combine(client):
-    add_fault(client, operation_id="marketplace_site_agent_task_stats_retrieve", latency_ms=100, status=504)
+    add_fault(client, operation_id="marketplace_site_agent_task_stats_retrieve", latency_ms=100, status=403)
     started = time.perf_counter()
     answer = client.get("/api/marketplace-site-agent-task-stats/", headers=STAFF)
-    assert answer.status_code == 504
+    assert answer.status_code == 403
     assert time.perf_counter() - started >= 0.1
 
 
 def test_faults_on_one_operation_are_used_in_order(client):
-    add_fault(client, operation_id=SERVICES_LIST, status=429, times=1)
-    add_fault(client, operation_id=SERVICES_LIST, status=418, times=1)
-    assert [client.get(SERVICES, headers=STAFF).status_code for _ in range(3)] == [429, 418, 200]
+    add_fault(client, operation_id=SERVICES_LIST, status=400, times=1)
+    add_fault(client, operation_id=SERVICES_LIST, status=401, times=1)
+    assert [client.get(SERVICES, headers=STAFF).status_code for _ in range(3)] == [400, 401, 200]
 
 
 def test_a_head_count_has_its_own_operation(client):
-    add_fault(client, operation_id="marketplace_site_agent_services_count", status=429)
+    add_fault(client, operation_id="marketplace_site_agent_services_count", status=401)
     assert client.get(SERVICES, headers=STAFF).status_code == 200
     head = client.head(SERVICES, headers=STAFF)
-    assert head.status_code == 429 and head.content == b""
+    assert head.status_code == 401 and head.content == b""
 
 
 def test_pending_faults_are_listed_and_can_be_cleared(client):
-    add_fault(client, operation_id=SERVICES_LIST, status=429, times=3)
+    add_fault(client, operation_id=SERVICES_LIST, status=401, times=3)
     add_fault(client, operation_id="create_agent", latency_ms=10)
     assert [f["operation_id"] for f in client.get("/__admin/faults").json()] == [SERVICES_LIST, "create_agent"]
     client.get(SERVICES, headers=STAFF)
@@ -303,9 +311,24 @@ def test_a_fault_that_is_no_json_is_refused(client):
 
 # --- Prefer: code=NNN ----------------------------------------------------------------------
 
-def documented_error_examples() -> list[tuple[str, str, str, int, str, object]]:
+def first_example(operation_id: str, status: int) -> object:
+    for api in DOCUMENTS:
+        for item in document(api)["paths"].values():
+            for method, operation in item.items():
+                if method in METHODS and operation["operationId"] == operation_id:
+                    media = resolve(api, operation["responses"][str(status)])["content"]["application/json"]
+                    return resolve(api, next(iter(media["examples"].values())))["value"]
+    raise LookupError(operation_id)
+
+
+def first_example_named(operation_id: str, status: int, name: str) -> object:
+    return next(body for op, _, _, code, example, body in documented_examples(range(status, status + 1))
+                if (op, example) == (operation_id, name))
+
+
+def documented_examples(statuses=range(400, 600)) -> list[tuple[str, str, str, int, str, object]]:
     """(operationId, method, path template, status, example name, example body) of every
-    example the documents give an error answer."""
+    example the documents give an answer of one of these statuses."""
     found = []
     for api in DOCUMENTS:
         for template, item in document(api)["paths"].items():
@@ -313,7 +336,7 @@ def documented_error_examples() -> list[tuple[str, str, str, int, str, object]]:
                 if method not in METHODS:
                     continue
                 for status, response in operation["responses"].items():
-                    if not status.isdigit() or int(status) < 400:
+                    if not status.isdigit() or int(status) not in statuses:
                         continue
                     media = resolve(api, response).get("content", {}).get("application/json", {})
                     for name, example in media.get("examples", {}).items():
@@ -322,7 +345,8 @@ def documented_error_examples() -> list[tuple[str, str, str, int, str, object]]:
     return found
 
 
-EXAMPLES = documented_error_examples()
+EXAMPLES = documented_examples()
+SUCCESS_EXAMPLES = documented_examples(range(200, 300))
 
 
 @pytest.mark.server_errors_expected
@@ -363,8 +387,66 @@ def test_prefer_code_on_prefactor_answers_the_error_envelope(client, code):
     assert state_of(client)["agents"] == []
 
 
-@pytest.mark.parametrize("prefer", ["code=418", "code=200", "code=abc", "example=broker_down", "respond-async"])
-def test_a_prefer_the_documents_cannot_satisfy_is_ignored(client, prefer):
+@pytest.mark.parametrize(("operation_id", "method", "template", "status", "name", "body"), SUCCESS_EXAMPLES,
+                         ids=[f"{e[0]}-{e[3]}-{e[4]}" for e in SUCCESS_EXAMPLES])
+def test_prefer_serves_every_documented_success_example_as_prism_does(client, seed, operation_id, method, template,
+                                                                      status, name, body):
+    path = template.replace("{uuid}", seed["services"][0]["uuid"])
+    headers = {**(PREFACTOR if path.startswith("/api/v1/") else STAFF), "Prefer": f"code={status}, example={name}"}
+    answer = client.request(method, path, headers=headers,
+                            json={"statistics": {"a": 1}} if method == "POST" else None)
+    assert (answer.status_code, answer.json()) == (status, body)
+    assert state_of(client) == seed
+
+
+def test_prefer_code_200_with_an_example_answers_that_example_not_live_data(client):
+    answer = client.get("/api/marketplace-site-agent-task-stats/",
+                        headers={**STAFF, "Prefer": "code=200, example=inspection_failed"})
+    assert answer.status_code == 200
+    assert answer.json() == first_example_named("marketplace_site_agent_task_stats_retrieve", 200, "inspection_failed")
+    assert "error" in answer.json()
+
+
+@pytest.mark.server_errors_expected
+def test_prefer_example_alone_finds_the_status_that_documents_it(client):
+    answer = client.get(CONNECTION_STATS, headers={**STAFF, "Prefer": "example=broker_down"})
+    assert answer.status_code == 503
+    assert answer.json() == first_example("marketplace_site_agent_connection_stats_retrieve", 503)
+
+
+def test_prefer_a_documented_success_code_alone_answers_live_data(client, seed):
+    answer = client.get(SERVICES, headers={**STAFF, "Prefer": "code=200"})
+    assert answer.status_code == 200
+    assert answer.headers["X-Result-Count"] == str(len(seed["services"]))
+
+
+@pytest.mark.parametrize(("path", "prefer", "detail"), [
+    (CONNECTION_STATS, "code=418", "Prefer: code=418 is not documented for marketplace_site_agent_connection_stats_retrieve; "
+                                   "its documented statuses: 200, 401, 403, 503"),
+    (CONNECTION_STATS, "code=abc", "Prefer: code=abc is not documented for marketplace_site_agent_connection_stats_retrieve; "
+                                   "its documented statuses: 200, 401, 403, 503"),
+    (SERVICES, "code=503", "Prefer: code=503 is not documented for marketplace_site_agent_services_list; "
+                           "its documented statuses: 200, 400, 401, 404"),
+    (SERVICES, "code=404, example=nope", "Prefer: example=nope is not documented for code=404 of "
+                                         "marketplace_site_agent_services_list; its examples: invalid_page"),
+    (CONNECTION_STATS, "example=nope", "Prefer: example=nope is not documented for "
+                                       "marketplace_site_agent_connection_stats_retrieve; its examples: one_agent (200), "
+                                       "no_credentials (401), invalid_token (401), permission_denied (403), broker_down (503)"),
+])
+def test_a_prefer_the_operation_does_not_document_is_refused_listing_what_it_does(client, path, prefer, detail):
+    answer = client.get(path, headers={**STAFF, "Prefer": prefer})
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": detail}
+
+
+def test_a_prefer_refusal_on_prefactor_is_its_error_envelope(client):
+    answer = client.post(AGENTS, headers={**PREFACTOR, "Prefer": "code=302"}, json={"details": {"name": "X"}})
+    assert answer.status_code == 400 and prefactor_error(answer.json(), "bad_request")
+    assert "documented statuses: 200, 201, any error status (default)" in answer.json()["message"]
+
+
+@pytest.mark.parametrize("prefer", ["respond-async", "return=minimal", "wait=5", "handling=lenient"])
+def test_preferences_other_than_code_and_example_are_ignored_as_rfc_7240_asks(client, prefer):
     answer = client.get(CONNECTION_STATS, headers={**STAFF, "Prefer": prefer})
     assert answer.status_code == 200
     assert set(answer.json()) == {"agents", "summary"}

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from starlette.responses import Response
 
 from agent_api_mock.errors import ApiError, error_for_path
-from agent_api_mock.faults import apply_fault, preferred, simulated_answer
+from agent_api_mock.faults import apply_fault, simulated_answer, steering
 from agent_api_mock.wire import json_bytes
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -151,10 +151,12 @@ class SimulateTrouble:
                 await apply_fault(fault)
                 if fault.status is not None:
                     return await answer(simulated_answer(operation, fault.status, None, scope["path"]), scope, receive, send)
-            prefer = preferred(dict(scope["headers"]).get(b"prefer", b"").decode("latin-1"))
-            if "code" in prefer and prefer["code"].isdigit():
-                status = int(prefer["code"])
-                if operation.documented_answer(status, prefer.get("example")) is not None and status >= 300:
-                    return await answer(simulated_answer(operation, status, prefer.get("example"), scope["path"]),
-                                        scope, receive, send)
+            prefer = dict(scope["headers"]).get(b"prefer")
+            if prefer is not None:
+                try:
+                    steered = steering(operation, prefer.decode("latin-1"))
+                except ValueError as refusal:
+                    return await answer(error_for_path(scope["path"], 400, str(refusal)), scope, receive, send)
+                if steered is not None:
+                    return await answer(simulated_answer(operation, *steered, scope["path"]), scope, receive, send)
         await self.app(scope, receive, send)

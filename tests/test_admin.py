@@ -474,3 +474,64 @@ def test_a_dump_with_values_only_python_keeps_exact_loads_back_unchanged(client,
     assert client.get("/__admin/state").content == dumped
     client.post("/__admin/reset")
     assert state_of(client) == seed
+
+
+# --- the index -----------------------------------------------------------------------------
+
+def test_the_admin_index_lists_every_admin_endpoint_with_its_methods(client):
+    answer = client.get("/__admin/")
+    assert answer.status_code == 200
+    endpoints = {entry["path"]: entry for entry in answer.json()["endpoints"]}
+    assert {"/__admin/", "/__admin/reset", "/__admin/state", "/__admin/requests", "/__admin/faults"} <= set(endpoints)
+    assert endpoints["/__admin/state"]["methods"] == ["GET", "PUT"]
+    assert endpoints["/__admin/faults"]["methods"] == ["DELETE", "GET", "POST"]
+    assert all(entry["description"] for entry in endpoints.values())
+    for entry in endpoints.values():
+        if "GET" in entry["methods"]:
+            assert client.get(entry["path"]).status_code == 200, entry["path"]
+
+
+# --- what the journal records, and its filters ----------------------------------------------
+
+def test_the_journal_records_headers_with_credentials_masked(client):
+    client.get(SERVICES, headers={**STAFF, "X-Request-Id": "abc-1", "Cookie": "sessionid=s3cr3t"})
+    client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Journaled"}})
+    waldur, prefactor = journal(client)
+    assert waldur["headers"]["authorization"] == "Token wal***"
+    assert waldur["headers"]["cookie"] == "ses***"
+    assert waldur["headers"]["x-request-id"] == "abc-1"
+    assert prefactor["headers"]["authorization"] == "Bearer pre***"
+    assert prefactor["headers"]["content-type"] == "application/json"
+    assert "waldur-staff" not in json.dumps(waldur) and "prefactor-dev" not in json.dumps(prefactor)
+
+
+def test_the_journal_records_each_answers_status_and_how_long_it_took(client):
+    add_fault(client, operation_id=SERVICES_LIST, latency_ms=120)
+    client.get(SERVICES, headers=STAFF)
+    client.get(STATUSES)
+    slow, refused = journal(client)
+    assert (slow["status"], refused["status"]) == (200, 401)
+    assert slow["duration_ms"] >= 120
+    assert 0 < refused["duration_ms"] < slow["duration_ms"]
+
+
+@pytest.mark.parametrize(("query", "detail"), [
+    ({"status": "abc"}, "status must be an HTTP status code from 100 to 599, not 'abc'"),
+    ({"status": "99"}, "status must be an HTTP status code from 100 to 599, not '99'"),
+    ({"method": "G E T"}, "method must be an HTTP method such as GET, not 'G E T'"),
+    ({"operation_id": "no_such_operation"}, "operation_id 'no_such_operation' is no operation of the spec"),
+    ({"path": "api/nowhere/"}, "path must start with '/', not 'api/nowhere/'"),
+    ({"stauts": "200"}, "unknown filter 'stauts'; the filters are: method, path, operation_id, status, query"),
+    ("status=200&status=404", "filter 'status' is given twice"),
+])
+def test_a_bad_journal_filter_is_a_400_saying_what_is_wrong(client, query, detail):
+    client.get(SERVICES, headers=STAFF)
+    answer = client.get("/__admin/requests" + (f"?{query}" if isinstance(query, str) else ""),
+                        params=query if isinstance(query, dict) else None)
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": detail}
+
+
+def test_a_journal_method_filter_ignores_case(client):
+    client.get(SERVICES, headers=STAFF)
+    assert [entry["method"] for entry in journal(client, method="get")] == ["GET"]

@@ -13,6 +13,7 @@ from client_differences import (
     CLIENT_CANNOT_READ,
     CLIENT_REQUIRED_BUT_OPTIONAL_IN_SPEC,
     SPEC_REQUIRED_BUT_OPTIONAL_IN_CLIENT,
+    STATUSES_THE_CLIENT_DOES_NOT_EXPECT,
 )
 from json_paths import key_paths, replaced, without
 from official_clients import (
@@ -21,8 +22,9 @@ from official_clients import (
     ClientReading,
     client_reading,
     required_by_code,
+    waldur_client_reading_of,
 )
-from openapi_documents import DOCUMENTS, Example, examples, load, operations
+from openapi_documents import DOCUMENTS, WALDUR, Example, examples, load, operations, resolve
 from openapi_schemas import validator_for
 
 ALL_OPERATIONS = [(name, op) for name in DOCUMENTS for op in operations(load(name))]
@@ -102,6 +104,26 @@ def _client_cases() -> list[ClientCase]:
 
 CLIENT_CASES = _client_cases()
 CLIENT_MODEL_NAMES = sorted({case.model_name for case in CLIENT_CASES})
+
+
+WALDUR_SUCCESSES = [
+    pytest.param(op, status, id=f"{op.operation_id} {status}")
+    for op in operations(load(WALDUR)) for status in op.spec["responses"] if status.startswith("2")
+]
+
+
+@pytest.mark.parametrize(("op", "status"), WALDUR_SUCCESSES)
+def test_every_success_is_one_the_official_client_expects_and_every_body_it_reads_is_checked(op, status):
+    """Each Waldur operation is the client's operation of that name (module per operationId and
+    tag), answers only statuses its parser accepts, and each answer it reads a body from is
+    in CLIENT_MODELS, so its examples are parsed above."""
+    reads = waldur_client_reading_of(op)
+    if (op.operation_id, status) in STATUSES_THE_CLIENT_DOES_NOT_EXPECT:
+        assert status not in reads, f"{op.operation_id} {status}: the client does expect it now"
+        return
+    assert status in reads, f"{op.operation_id} answers {status}; the client accepts only {sorted(reads)}"
+    has_body = "content" in resolve(load(WALDUR), op.spec["responses"][status])
+    assert ((op.operation_id, status) in CLIENT_MODELS) == (reads[status] and has_body)
 
 
 def test_every_answer_the_clients_read_has_an_example():

@@ -75,6 +75,7 @@ CLIENT_MODELS: dict[tuple[str, str], type | Callable[[Any], type]] = {
     ("marketplace_site_agent_services_set_statistics", "200"): AgentService,
     ("marketplace_site_agent_services_register_processor", "200"): AgentProcessor,
     ("marketplace_site_agent_services_register_processor", "201"): AgentProcessor,
+    ("marketplace_site_agent_processors_retrieve", "200"): AgentProcessor,
     ("marketplace_site_agent_connection_stats_retrieve", "200"): AgentConnectionStatsResponse,
     ("marketplace_site_agent_task_stats_retrieve", "200"): AgentTaskStatsResponse,
     ("marketplace_integration_statuses_list", "200"): IntegrationStatusDetails,

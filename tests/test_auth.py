@@ -16,7 +16,7 @@ from mock_api import (
 @dataclass(frozen=True)
 class Call:
     method: str
-    path: str  # may name {own_service}, {foreign_service}, {own_status}, {foreign_status}
+    path: str  # may name {own_service}, {foreign_service}, {own_status}, {foreign_status}, {own_processor}...
     body: dict | None = None
     not_found: dict | None = None  # the 404 body of the object the path names
 
@@ -25,6 +25,7 @@ class Call:
 
 
 PROCESSOR = {"name": "auth-check-processor", "backend_type": "SLURM"}
+PROCESSOR_NOT_FOUND = {"detail": "No AgentProcessor matches the given query."}
 STATISTICS = {"statistics": {"checked": True}}
 
 CALLS = {
@@ -40,6 +41,10 @@ CALLS = {
                                           SERVICE_NOT_FOUND),
     "set statistics of foreign service": Call("POST", service_path("{foreign_service}", "set_statistics"), STATISTICS,
                                               SERVICE_NOT_FOUND),
+    "retrieve own processor": Call("GET", "/api/marketplace-site-agent-processors/{own_processor}/",
+                                   not_found=PROCESSOR_NOT_FOUND),
+    "retrieve foreign processor": Call("GET", "/api/marketplace-site-agent-processors/{foreign_processor}/",
+                                       not_found=PROCESSOR_NOT_FOUND),
     "connection stats": Call("GET", CONNECTION_STATS),
     "task stats": Call("GET", TASK_STATS),
     "list integration statuses": Call("GET", STATUSES),
@@ -61,6 +66,8 @@ ANSWERS = {
     "register processor on foreign service":  (201,  403,    404,  404, 401,      401),
     "set statistics of own service":          (200,  403,    200,  404, 401,      401),
     "set statistics of foreign service":      (200,  403,    404,  404, 401,      401),
+    "retrieve own processor":                 (200,  200,    200,  404, 401,      401),
+    "retrieve foreign processor":             (200,  200,    404,  404, 401,      401),
     "connection stats":                       (200,  200,    403,  403, 401,      401),
     "task stats":                             (200,  200,    403,  403, 401,      401),
     "list integration statuses":              (200,  200,    200,  200, 401,      401),
@@ -80,12 +87,15 @@ def targets(seed) -> dict[str, str]:
         "foreign_service": services_of(seed, foreign)[0]["uuid"],
         "own_status": statuses_of(seed, own)[0]["uuid"],
         "foreign_status": statuses_of(seed, foreign)[0]["uuid"],
+        "own_processor": next(p["uuid"] for s in services_of(seed, own) for p in s["processors"]),
+        "foreign_processor": next(p["uuid"] for s in services_of(seed, foreign) for p in s["processors"]),
     }
 
 
 def test_the_table_covers_every_waldur_operation(app):
     operations = app.state.mock.operations
-    any_object = {target: "0" * 32 for target in ("own_service", "foreign_service", "own_status", "foreign_status")}
+    any_object = {target: "0" * 32 for target in ("own_service", "foreign_service", "own_status", "foreign_status",
+                                                  "own_processor", "foreign_processor")}
     called = {operations.find(call.method, call.path.format(**any_object)).operation_id for call in CALLS.values()}
     assert called == operations.operation_ids - {"create_agent"}
 

@@ -221,6 +221,8 @@ class Store:
         self.services_by_identity: dict[str, list[Service]] = {}
         for service in self.services.values():
             self.services_by_identity.setdefault(service.identity, []).append(service)
+        self.service_of_processor = {processor.uuid: service for service in self.services.values()
+                                     for processor in service.processors.values()}
         statuses = list(self.integration_statuses.values())
         self.status_positions = {status.uuid: position for position, status in enumerate(statuses)}
         self.statuses_by_offering: dict[str, list[IntegrationStatus]] = {}
@@ -305,6 +307,13 @@ class Store:
         key = normalize_uuid(uuid)
         return self.integration_statuses.get(key) if key else None
 
+    def processor(self, uuid: str) -> tuple[Service, Processor] | None:
+        """A processor by its uuid, with the service it belongs to."""
+        service = self.service_of_processor.get(normalize_uuid(uuid) or "")
+        if service is None:
+            return None
+        return service, next(p for p in service.processors.values() if p.uuid == normalize_uuid(uuid))
+
     # --- Waldur writes -------------------------------------------------------------------
 
     def register_processor(self, service: Service, name: str, backend_type: str,
@@ -318,6 +327,7 @@ class Store:
             if created:
                 processor = Processor(hex_uuid(), name, backend_type, backend_version, None, now, now)
                 service.processors[name] = processor
+                change.put(self.service_of_processor, processor.uuid, service)
             else:
                 processor.backend_type = backend_type
                 processor.backend_version = backend_version

@@ -6,6 +6,7 @@
     GET    /__admin/requests    the journal, filtered by ?method=&path=&operation_id=&status=&query=
     DELETE /__admin/requests    clear the journal
     GET    /__admin/faults      pending faults    POST /__admin/faults  add one    DELETE: clear
+    POST   /__admin/orders      add a pending order (Create, Update, Terminate) for a resource (resources/orders.py)
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agent_api_mock import resources
 from agent_api_mock.faults import Fault
 from agent_api_mock.journal import filters
 from agent_api_mock.store import InvalidData, StateNotSaved
@@ -111,4 +113,5 @@ ROUTES = [
     Route("/__admin/state", state, methods=["GET", "PUT"]),
     Route("/__admin/requests", requests, methods=["GET", "DELETE"]),
     Route("/__admin/faults", faults, methods=["GET", "POST", "DELETE"]),
+    *resources.ADMIN_ROUTES,
 ]

@@ -6,15 +6,21 @@ handler, without the body: Waldur's count is the list's `X-Result-Count` and `Li
 """
 import functools
 
-from agent_api_mock import resources
 from agent_api_mock.handlers import agents, integration_statuses, services, stats
 from agent_api_mock.handlers.responses import headers_only
 
-MODULES = (services, stats, integration_statuses, agents, *resources.MODULES)
+MODULES = (services, stats, integration_statuses, agents)
+
+
+def modules() -> tuple:
+    # Imported when the app is built: the resources' modules import handlers.responses, which
+    # runs this package's __init__ first.
+    from agent_api_mock import resources
+    return (*MODULES, *resources.MODULES)
 
 
 def handler_for(operation_id: str):
-    for module in MODULES:
+    for module in modules():
         function = getattr(module, operation_id, None)
         if function is not None:
             return function

@@ -178,8 +178,8 @@ async def marketplace_service_providers_list(customer_uuid=None, field=None, **f
     return list_answer(matching_providers(customer_uuid), render_service_provider, field)
 
 
-async def marketplace_service_providers_keys_list(service_provider_uuid: str, field=None, **filters):
-    found(mock().store.service_providers, service_provider_uuid, provider_offerings_anchor, "ServiceProvider")
+async def marketplace_service_providers_keys_list(uuid: str, field=None, **filters):
+    found(mock().store.service_providers, uuid, provider_offerings_anchor, "ServiceProvider")
     return list_answer([], render_service_provider, field)
 
 

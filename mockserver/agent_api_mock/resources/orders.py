@@ -24,6 +24,7 @@ from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
+from agent_api_mock.store import StateNotSaved
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import hex_uuid, json_bytes, normalize_uuid, strict_json, waldur_time
 
@@ -237,7 +238,10 @@ async def admin_orders(request: Request) -> Response:
         order = new_order(store, body)
     except ValueError as error:
         return Response(json_bytes({"detail": f"Invalid order: {error}"}), 400, media_type="application/json")
-    store.put(("orders", order))
+    try:
+        store.put(("orders", order))
+    except StateNotSaved as error:
+        return Response(json_bytes({"detail": str(error)}), 503, media_type="application/json")
     return Response(json_bytes(order), 201, media_type="application/json")
 
 

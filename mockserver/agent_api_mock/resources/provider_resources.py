@@ -55,7 +55,7 @@ def parse_resource(item: dict, state: dict) -> dict:
         "attributes": dict(item.get("attributes") or {}),
         "backend_metadata": dict(item.get("backend_metadata") or {}),
         "error_message": str(item.get("error_message") or ""),
-        "last_sync": moment(item.get("last_sync")),
+        "last_sync": moment(item.get("last_sync") or created),  # Waldur: defaults to the creation time
         "created": created, "modified": moment(item.get("modified", created)),
     }
 

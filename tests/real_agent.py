@@ -9,7 +9,9 @@
   agent's `main()` does once, `load_configuration` then the mode's `_process_offerings`.
 
 `python tests/real_agent.py [order_process report membership_sync]` runs the cycles against a
-fresh mock and prints each one's wall time and the calls the agent made.
+fresh mock and prints each one's wall time and the calls the agent made;
+`python tests/real_agent.py --home DIR [BASE_URL]` only writes the config and the registration
+into DIR, for running the agent's own command against a mock started by hand.
 """
 from __future__ import annotations
 
@@ -171,4 +173,8 @@ def main(modes: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or list(MODES))
+    if sys.argv[1:2] == ["--home"]:  # --home DIR [BASE_URL]: only write the config and the registration
+        home = agent_home(Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "http://127.0.0.1:8000")
+        print(f"PYTHONPATH={home} waldur_site_agent -m order_process -c {home / 'agent-config.yaml'}")
+    else:
+        main(sys.argv[1:] or list(MODES))

@@ -133,3 +133,12 @@ def test_the_admin_surface_refuses_an_order_it_cannot_add(client, body):
 def test_an_unknown_order_is_not_found(client):
     assert client.post(f"{ORDERS}{'0' * 32}/approve_by_provider/", headers=STAFF, json={}).json() == ORDER_NOT_FOUND
     assert client.get(f"{ORDERS}not-a-uuid/", headers=STAFF).json() in (ORDER_NOT_FOUND, NOT_FOUND)
+
+
+def test_a_state_whose_order_names_no_resource_is_refused_and_the_old_state_kept(client):
+    before = state_of(client)
+    broken = {**before, "orders": [{**before["orders"][0], "resource": "0" * 32}]}
+    answer = client.put("/__admin/state", json=broken)
+    assert answer.status_code == 400
+    assert f"orders[0]: resource {'0' * 32} does not exist" in answer.json()["detail"]
+    assert state_of(client) == before

@@ -34,7 +34,7 @@ def reference(value: object, table: dict, what: str) -> str:
     """The hex uuid of an item that must exist in `table` (loaded before this family)."""
     key = uuid_of(value, what)
     if key not in table:
-        raise InvalidItem(f"{what}: no item with uuid {key}")
+        raise InvalidItem(f"{what} {key} does not exist")
     return key
 
 

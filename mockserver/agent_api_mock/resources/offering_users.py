@@ -18,7 +18,7 @@ def parse_offering_user(item: dict, state: dict) -> dict:
     key = uuid_of(item["uuid"], "offering user")
     if item.get("state", "OK") not in STATES:
         raise InvalidItem(f"offering user {key}: unknown state {item.get('state')!r}")
-    return {"uuid": key, "offering": reference(item["offering"], state["offerings"], "offering user offering"),
+    return {"uuid": key, "offering": reference(item["offering"], state["offerings"], "offering"),
             "username": item.get("username"), "user_uuid": uuid_of(item["user_uuid"], "offering user user_uuid"),
             "user_username": str(item.get("user_username", item.get("username") or "")),
             "user_full_name": str(item.get("user_full_name", "")), "user_email": str(item.get("user_email", "")),

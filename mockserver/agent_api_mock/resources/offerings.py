@@ -34,7 +34,7 @@ def derived_uuid(owner: str, what: str) -> str:
 
 def parse_service_provider(item: dict, state: dict) -> dict:
     return {"uuid": uuid_of(item["uuid"], "service provider"),
-            "customer": reference(item["customer"], state["customers"], "service provider customer"),
+            "customer": reference(item["customer"], state["customers"], "customer"),
             "created": moment(item.get("created", "2025-01-01T00:00:00Z"))}
 
 
@@ -43,7 +43,7 @@ def parse_plan(item: dict, state: dict) -> dict:
     if not isinstance(quotas, dict) or not all(isinstance(v, int) for v in quotas.values()):
         raise InvalidItem(f"plan {item.get('uuid')}: quotas must map component types to integers")
     return {"uuid": uuid_of(item["uuid"], "plan"), "name": str(item["name"]),
-            "offering": reference(item["offering"], state["offerings"], "plan offering"),
+            "offering": reference(item["offering"], state["offerings"], "offering"),
             "unit": str(item.get("unit", "month")), "quotas": dict(quotas),
             "prices": {str(k): str(v) for k, v in (item.get("prices") or {}).items()}}
 

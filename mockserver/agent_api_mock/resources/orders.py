@@ -62,8 +62,8 @@ def parse_order(item: dict, state: dict) -> dict:
     created = moment(item.get("created", "2025-01-01T00:00:00Z"))
     return {
         "uuid": key, "type": item.get("type", "Create"), "state": item.get("state", "pending-provider"),
-        "resource": reference(item["resource"], state["resources"], "order resource"),
-        "plan": optional_reference(item.get("plan"), state["plans"], "order plan"),
+        "resource": reference(item["resource"], state["resources"], "resource"),
+        "plan": optional_reference(item.get("plan"), state["plans"], "plan"),
         "limits": dict(item.get("limits") or {}), "attributes": dict(item.get("attributes") or {}),
         "error_message": str(item.get("error_message") or ""), "error_traceback": str(item.get("error_traceback") or ""),
         "created_by_username": str(item.get("created_by_username", "")),

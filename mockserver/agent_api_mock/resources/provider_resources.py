@@ -36,7 +36,7 @@ def parse_project(item: dict, state: dict) -> dict:
                         "role": member.get("role", "PROJECT.MEMBER"),
                         "offering_user_username": member.get("offering_user_username")})
     return {"uuid": key, "name": str(item["name"]), "slug": str(item.get("slug", item["name"])),
-            "customer": reference(item["customer"], state["customers"], "project customer"), "members": members}
+            "customer": reference(item["customer"], state["customers"], "customer"), "members": members}
 
 
 def parse_resource(item: dict, state: dict) -> dict:
@@ -46,9 +46,9 @@ def parse_resource(item: dict, state: dict) -> dict:
     created = moment(item.get("created", "2025-01-01T00:00:00Z"))
     return {
         "uuid": key, "name": str(item["name"]), "slug": str(item.get("slug", item["name"])),
-        "offering": reference(item["offering"], state["offerings"], "resource offering"),
-        "project": reference(item["project"], state["projects"], "resource project"),
-        "plan": optional_reference(item.get("plan"), state["plans"], "resource plan"),
+        "offering": reference(item["offering"], state["offerings"], "offering"),
+        "project": reference(item["project"], state["projects"], "project"),
+        "plan": optional_reference(item.get("plan"), state["plans"], "plan"),
         "state": item.get("state", "Creating"),
         "backend_id": str(item.get("backend_id") or ""),
         "limits": dict(item.get("limits") or {}),

@@ -6,8 +6,8 @@
   for is a 400.
 - `POST …/{uuid}/set_user_usages/` (`usages[]` of `username`, `usage`): per-user usage of one
   component usage, replaced as a whole (201).
-- Lists: component usages (`resource_uuid`, `offering_uuid`, `billing_period`, `type`),
-  component user usages (`resource_uuid`, `component_usage_uuid`, `component_usage_billing_period`),
+- Lists: component usages (`resource_uuid`, `offering_uuid`, `billing_period`),
+  component user usages (`resource_uuid`, `offering_uuid`, `component_usage_billing_period`, `username`),
   and component user usage limits (none in the data: Waldur's empty list).
 """
 from __future__ import annotations
@@ -40,6 +40,11 @@ def amount(value: object, what: str) -> str:
     return f"{number:.2f}"
 
 
+def number(stored: str) -> float:
+    """Usages are answered as JSON numbers (spec: `type: number`; the client types them as integers)."""
+    return float(stored)
+
+
 def month_start(moment_text: str) -> str:
     day = parse_time(moment_text).date()
     return date(day.year, day.month, 1).isoformat()
@@ -49,7 +54,7 @@ def month_start(moment_text: str) -> str:
 
 def parse_usage(item: dict, state: dict) -> dict:
     key = uuid_of(item["uuid"], "component usage")
-    resource = reference(item["resource"], state["resources"], "component usage resource")
+    resource = reference(item["resource"], state["resources"], "resource")
     when = moment(item.get("date", "2025-01-01T00:00:00Z"))
     return {"uuid": key, "resource": resource, "type": str(item["type"]),
             "usage": amount(item.get("usage", 0), f"component usage {key}"),
@@ -62,7 +67,7 @@ def parse_usage(item: dict, state: dict) -> dict:
 def parse_user_usage(item: dict, state: dict) -> dict:
     key = uuid_of(item["uuid"], "component user usage")
     return {"uuid": key,
-            "component_usage": reference(item["component_usage"], state["component_usages"], "user usage's component usage"),
+            "component_usage": reference(item["component_usage"], state["component_usages"], "component usage"),
             "username": str(item["username"]), "usage": amount(item.get("usage", 0), f"component user usage {key}"),
             "user": item.get("user"), "description": str(item.get("description", "")),
             "created": moment(item.get("created", "2025-01-01T00:00:00Z")),
@@ -95,14 +100,15 @@ def render_usage(usage: dict, base: str) -> dict:
     return {"uuid": usage["uuid"], "created": usage["created"], "modified": usage["modified"],
             "description": usage["description"], "type": usage["type"],
             "name": component.get("name", usage["type"]), "measured_unit": component.get("measured_unit", ""),
-            "usage": usage["usage"], "date": usage["date"], "recurring": usage["recurring"],
+            "usage": number(usage["usage"]), "date": usage["date"], "recurring": usage["recurring"],
             "billing_period": usage["billing_period"], "modified_by": None, **resource_context(usage["resource"])}
 
 
 def render_user_usage(user_usage: dict, base: str) -> dict:
     usage = mock().store.component_usages[user_usage["component_usage"]]
-    return {"uuid": user_usage["uuid"], "user": user_usage["user"], "username": user_usage["username"],
-            "component_usage": f"{base}{USAGES_PATH}{usage['uuid']}/", "usage": user_usage["usage"],
+    return {"uuid": user_usage["uuid"], **({"user": user_usage["user"]} if user_usage["user"] else {}),
+            "username": user_usage["username"],
+            "component_usage": f"{base}{USAGES_PATH}{usage['uuid']}/", "usage": number(user_usage["usage"]),
             "measured_unit": component_of(usage).get("measured_unit", ""), "description": user_usage["description"],
             "created": user_usage["created"], "modified": user_usage["modified"], "backend_id": "",
             "component_type": usage["type"], "date": usage["date"], "billing_period": usage["billing_period"],
@@ -192,22 +198,26 @@ async def marketplace_component_usages_set_user_usages(uuid: str):
     return json_response({"detail": "User usages have been reported."}, status=201)
 
 
-def matching_user_usages(resource_uuid=None, component_usage_uuid=None, component_usage_billing_period=None):
+def matching_user_usages(resource_uuid=None, offering_uuid=None, component_usage_billing_period=None,
+                         username=None):
     store = mock().store
-    resources, usages = uuid_filter(resource_uuid), uuid_filter(component_usage_uuid)
+    resources, offerings = uuid_filter(resource_uuid), uuid_filter(offering_uuid)
     period = month_start(str(component_usage_billing_period)) if component_usage_billing_period else None
     chosen = []
     for user_usage in store.component_user_usages.values():
         usage = store.component_usages[user_usage["component_usage"]]
-        if ((resources is None or usage["resource"] in resources) and (usages is None or usage["uuid"] in usages)
-                and (period is None or usage["billing_period"] == period)):
+        if ((resources is None or usage["resource"] in resources)
+                and (offerings is None or offering_of_usage(usage) in offerings)
+                and (period is None or usage["billing_period"] == period)
+                and (username is None or user_usage["username"] == username)):
             chosen.append(user_usage)
     return visible(chosen, offering_of_user_usage)
 
 
-async def marketplace_component_user_usages_list(resource_uuid=None, component_usage_uuid=None,
-                                                 component_usage_billing_period=None, field=None, **filters):
-    return list_answer(matching_user_usages(resource_uuid, component_usage_uuid, component_usage_billing_period),
+async def marketplace_component_user_usages_list(resource_uuid=None, offering_uuid=None,
+                                                 component_usage_billing_period=None, username=None, field=None,
+                                                 **filters):
+    return list_answer(matching_user_usages(resource_uuid, offering_uuid, component_usage_billing_period, username),
                        render_user_usage, field)
 
 

@@ -3,7 +3,9 @@ Ctrl-C, an unknown `run.py` command. Each answer is one line saying what is wron
 traceback."""
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 import signal
 import subprocess
 import sys
@@ -43,14 +45,14 @@ def test_a_bad_data_file_is_one_line_naming_the_file_the_item_and_the_problem(tm
     data = tmp_path / "data.yaml"
     data.write_text(content)
     run = mockserver("--data", str(data))
-    assert run.returncode == 1
+    assert run.returncode == 1, (run.returncode, run.stderr)
     assert run.stdout == ""
     assert re.fullmatch(rf"mockserver: cannot load {re.escape(str(data))}: {problem}", one_line(run.stderr))
 
 
 def test_a_missing_data_file_is_one_line(tmp_path):
     run = mockserver("--data", str(tmp_path / "nowhere.yaml"))
-    assert run.returncode == 1
+    assert run.returncode == 1, (run.returncode, run.stderr)
     assert one_line(run.stderr) == f"mockserver: cannot load {tmp_path / 'nowhere.yaml'}: No such file or directory"
 
 
@@ -84,7 +86,7 @@ def test_a_port_in_use_is_one_line_saying_so():
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert run.returncode == 1
+    assert run.returncode == 1, (run.returncode, run.stderr)
     assert run.stdout == ""
     assert one_line(run.stderr) == (f"mockserver: port {port} on 127.0.0.1 is already in use "
                                     "(try another --port, or --port 0 for a free one)")
@@ -94,6 +96,21 @@ def test_a_port_in_use_is_one_line_saying_so():
 
 def test_an_unknown_run_py_command_is_one_line_naming_it():
     run = subprocess.run([sys.executable, str(ROOT / "run.py"), "serve"], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 2
+    assert run.returncode == 2, (run.returncode, run.stderr)
     assert one_line(run.stderr) == ("run.py: unknown command 'serve'; the commands are: mock, test "
                                     "(python3 run.py --help tells more)")
+
+
+def test_a_state_file_that_no_longer_loads_is_one_line_naming_it_and_the_item(tmp_path):
+    state = tmp_path / "state.db"
+    server, _ = start("--port", "0", "--state", str(state))
+    server.send_signal(signal.SIGINT)
+    server.communicate(timeout=30)
+    with sqlite3.connect(state) as db:
+        kind, key, value = db.execute("SELECT kind, key, value FROM rows WHERE kind = 'service' ORDER BY rowid").fetchone()
+        db.execute("UPDATE rows SET value = ? WHERE kind = ? AND key = ?",
+                   (json.dumps({**json.loads(value), "state": "Sleeping"}), kind, key))
+    run = mockserver("--state", str(state))
+    assert run.returncode == 1, (run.returncode, run.stderr)
+    assert one_line(run.stderr) == (f'mockserver: cannot load {state}: services[0].state: "Sleeping" is not one of '
+                                    '"Active", "Idle" or "Error"')

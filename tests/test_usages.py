@@ -65,3 +65,10 @@ def test_user_usages_of_a_component_usage_are_listed(client):
     assert {(item["username"], item["usage"], item["component_type"]) for item in listed} \
         == {("alice", 6, "cpu"), ("bob", 4, "cpu")}
     assert client.get(USER_USAGES, headers=USER).json() == []
+
+
+def test_a_billing_period_that_is_no_date_is_refused_in_django_filters_words(client):
+    for path, name in ((USAGES, "billing_period"), (USER_USAGES, "component_usage_billing_period")):
+        for value in ("abc", "2025-13-01"):
+            answer = client.get(path, headers=OWNER, params={name: value})
+            assert (answer.status_code, answer.json()) == (400, {name: ["Enter a valid date."]})

@@ -82,7 +82,7 @@ def offering_for_write(body: dict) -> str:
 
 # --- handlers ----------------------------------------------------------------------------------
 
-async def marketplace_site_agent_identities_list(name=None, offering_uuid=None, field=None, **filters):
+async def marketplace_site_agent_identities_list(name=None, offering_uuid=None, field=None):
     offerings = uuid_filter(offering_uuid)
     items = [identity for identity in mock().store.identities.values()
              if (name is None or identity["name"] == name) and (offerings is None or identity["offering"] in offerings)]

@@ -46,7 +46,7 @@ def render(offering_user: dict, base: str) -> dict:
 
 
 async def marketplace_offering_users_list(offering_uuid=None, is_restricted=None, user_uuid=None, state=None,
-                                          field=None, **filters):
+                                          field=None):
     offerings, users = uuid_filter(offering_uuid), uuid_filter(user_uuid)
     states = set(state if isinstance(state, list) else [state] if state else [])
     items = [u for u in mock().store.offering_users.values()

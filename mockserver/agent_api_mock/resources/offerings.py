@@ -156,12 +156,12 @@ async def marketplace_provider_offerings_user_attribute_config_retrieve(uuid: st
     })
 
 
-async def marketplace_provider_offerings_list_project_service_accounts_list(uuid: str, field=None, **filters):
+async def marketplace_provider_offerings_list_project_service_accounts_list(uuid: str, field=None):
     provider_offering(uuid)
     return list_answer([], render_offering, field)
 
 
-async def marketplace_provider_offerings_list_course_accounts_list(uuid: str, field=None, **filters):
+async def marketplace_provider_offerings_list_course_accounts_list(uuid: str, field=None):
     provider_offering(uuid)
     return list_answer([], render_offering, field)
 
@@ -174,11 +174,11 @@ def matching_providers(customer_uuid=None) -> list[dict]:
     return providers
 
 
-async def marketplace_service_providers_list(customer_uuid=None, field=None, **filters):
+async def marketplace_service_providers_list(customer_uuid=None, field=None):
     return list_answer(matching_providers(customer_uuid), render_service_provider, field)
 
 
-async def marketplace_service_providers_keys_list(uuid: str, field=None, **filters):
+async def marketplace_service_providers_keys_list(uuid: str, field=None):
     found(mock().store.service_providers, uuid, provider_offerings_anchor, "ServiceProvider")
     return list_answer([], render_service_provider, field)
 

@@ -160,8 +160,7 @@ def matching_orders(offering_uuid=None, state=None, resource_uuid=None, type=Non
     ], offering_of)
 
 
-async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=None, type=None, field=None,
-                                  **filters):
+async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=None, type=None, field=None):
     return list_answer(matching_orders(offering_uuid, state, resource_uuid, type), render, field)
 
 

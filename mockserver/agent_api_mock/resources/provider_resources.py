@@ -141,7 +141,7 @@ def matching_resources(offering_uuid=None, state=None, project_uuid=None, backen
 
 
 async def marketplace_provider_resources_list(offering_uuid=None, state=None, project_uuid=None, backend_id=None,
-                                              field=None, **filters):
+                                              field=None):
     return list_answer(matching_resources(offering_uuid, state, project_uuid, backend_id), render, field)
 
 
@@ -149,7 +149,7 @@ async def marketplace_provider_resources_retrieve(uuid: str, field=None):
     return object_answer(render(found(mock().store.resources, uuid, offering_of, MODEL), site()), field)
 
 
-async def marketplace_provider_resources_team_list(uuid: str, field=None, **filters):
+async def marketplace_provider_resources_team_list(uuid: str, field=None):
     resource = found(mock().store.resources, uuid, offering_of, MODEL)
     return list_answer(mock().store.projects[resource["project"]]["members"], render_member, field)
 

@@ -50,6 +50,16 @@ def month_start(moment_text: str) -> str:
     return date(day.year, day.month, 1).isoformat()
 
 
+def period_filter(name: str, value: str | None) -> str | None:
+    """A billing period filter (any day of the month); django-filter's 400 for one that is no date."""
+    if not value:
+        return None
+    try:
+        return month_start(date.fromisoformat(str(value)).isoformat())
+    except ValueError:
+        raise waldur_field_errors({name: ["Enter a valid date."]}) from None
+
+
 # --- entities ----------------------------------------------------------------------------------
 
 def parse_usage(item: dict, state: dict) -> dict:
@@ -128,7 +138,7 @@ def offering_of_user_usage(user_usage: dict) -> str:
 def matching_usages(resource_uuid=None, offering_uuid=None, billing_period=None, type=None) -> list[dict]:
     store = mock().store
     resources, offerings = uuid_filter(resource_uuid), uuid_filter(offering_uuid)
-    period = month_start(str(billing_period)) if billing_period else None
+    period = period_filter("billing_period", billing_period)
     return visible([
         usage for usage in store.component_usages.values()
         if (resources is None or usage["resource"] in resources)
@@ -139,7 +149,7 @@ def matching_usages(resource_uuid=None, offering_uuid=None, billing_period=None,
 
 
 async def marketplace_component_usages_list(resource_uuid=None, offering_uuid=None, billing_period=None, type=None,
-                                            field=None, **filters):
+                                            field=None):
     return list_answer(matching_usages(resource_uuid, offering_uuid, billing_period, type), render_usage, field)
 
 
@@ -202,7 +212,7 @@ def matching_user_usages(resource_uuid=None, offering_uuid=None, component_usage
                          username=None):
     store = mock().store
     resources, offerings = uuid_filter(resource_uuid), uuid_filter(offering_uuid)
-    period = month_start(str(component_usage_billing_period)) if component_usage_billing_period else None
+    period = period_filter("component_usage_billing_period", component_usage_billing_period)
     chosen = []
     for user_usage in store.component_user_usages.values():
         usage = store.component_usages[user_usage["component_usage"]]
@@ -215,11 +225,10 @@ def matching_user_usages(resource_uuid=None, offering_uuid=None, component_usage
 
 
 async def marketplace_component_user_usages_list(resource_uuid=None, offering_uuid=None,
-                                                 component_usage_billing_period=None, username=None, field=None,
-                                                 **filters):
+                                                 component_usage_billing_period=None, username=None, field=None):
     return list_answer(matching_user_usages(resource_uuid, offering_uuid, component_usage_billing_period, username),
                        render_user_usage, field)
 
 
-async def component_user_usage_limits_list(field=None, **filters):
+async def component_user_usage_limits_list(resource_uuid=None, offering_uuid=None, username=None, field=None):
     return list_answer([], render_usage, field)

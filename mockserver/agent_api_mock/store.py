@@ -10,7 +10,8 @@ Writes: one path, `Store.transaction()`. Every method that changes the state doe
 
     change.keep(entity)            before changing an entity (a dataclass) in place
     change.put(mapping, key, item) to add or replace an item of a dict of entities
-    change.save(kind, key, row)    the row (dump format) to store for it (persistence.ROW_KINDS)
+    change.save(kind, key, row)    the row (dump format) to store for it (persistence.PER_ROW), or a
+                                   function that makes it: called only when a --state file stores it
 
 When the block ends, the rows are committed to the `--state` database in one SQLite
 transaction, and only then is the change visible: handlers and store methods run on the event
@@ -89,8 +90,12 @@ class Change:
         mapping[key] = item
         self._undo.append(lambda: mapping.pop(key, None) if old is missing else mapping.__setitem__(key, old))
 
-    def save(self, kind: str, key: str, row: dict) -> None:
+    def save(self, kind: str, key: str, row) -> None:
+        """Store `row` (a dict, or a function returning one, for rows costly to build) with the change."""
         self.rows.append((kind, key, row))
+
+    def stored_rows(self) -> list[tuple[str, str, dict]]:
+        return [(kind, key, row() if callable(row) else row) for kind, key, row in self.rows]
 
     def on_undo(self, step) -> None:
         """Any other way back, for changes that are neither an entity's fields nor a dict item."""
@@ -192,7 +197,7 @@ class Store:
                 if change.whole_state:
                     self._durable.replace(self.dump())
                 elif change.rows:
-                    self._durable.save_many(change.rows)
+                    self._durable.save_many(change.stored_rows())
         except (sqlite3.Error, OSError) as error:
             change.undo()
             log.error("a write could not be stored, and was undone: %s", error)
@@ -334,7 +339,7 @@ class Store:
                 processor.last_run = now
                 processor.modified = now
             service.encoded = None
-            change.save("service", service.uuid, _dump_service(service))
+            change.save("service", service.uuid, lambda: _dump_service(service))
         return processor, created
 
     def set_statistics(self, service: Service, statistics: object) -> None:
@@ -343,7 +348,7 @@ class Store:
             service.statistics = copy.deepcopy(statistics)
             service.modified = self.now()
             service.encoded = None
-            change.save("service", service.uuid, _dump_service(service))
+            change.save("service", service.uuid, lambda: _dump_service(service))
 
     # --- the resource families (agent_api_mock.resources) --------------------------------
 
@@ -362,7 +367,7 @@ class Store:
             services = self.services_by_identity.setdefault(service.identity, [])
             services.append(service)
             change.on_undo(lambda: services.remove(service))
-            change.save("service", service.uuid, _dump_service(service))
+            change.save("service", service.uuid, lambda: _dump_service(service))
 
     def set_service_mode(self, service: Service, mode: str) -> None:
         with self.transaction() as change:
@@ -370,7 +375,7 @@ class Store:
             service.mode = mode
             service.modified = self.now()
             service.encoded = None
-            change.save("service", service.uuid, _dump_service(service))
+            change.save("service", service.uuid, lambda: _dump_service(service))
 
     # --- Prefactor -----------------------------------------------------------------------
 

@@ -50,13 +50,17 @@ def failed_tests(report: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory) -> dict[str, tuple[int, list[str], str]]:
+def verdicts(request, tmp_path_factory) -> dict[str, tuple[int, list[str], str]]:
+    """The suite's verdict on each variant whose test is selected (`-k NAME` runs one)."""
+    selected = {item.callspec.params["variant"].name for item in request.session.items
+                if "variant" in getattr(getattr(item, "callspec", None), "params", {})}
+    chosen = [v for v in VARIANTS if v.name in selected]
     reports = tmp_path_factory.mktemp("junit")
     with ThreadPoolExecutor(PARALLEL) as pool:
-        futures = {v.name: pool.submit(run_suite_against, v, reports / f"{v.name}.xml") for v in VARIANTS}
+        futures = {v.name: pool.submit(run_suite_against, v, reports / f"{v.name}.xml") for v in chosen}
     results = {name: future.result() for name, future in futures.items()}
     print("\nvariant | family | caught by")
-    for variant in VARIANTS:
+    for variant in chosen:
         code, failures, _ = results[variant.name]
         print(f"{variant.name} | {variant.family} | {', '.join(failures) or ('passes' if code == 0 else f'exit {code}')}")
     return results

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_api_contracts import strategies
@@ -39,9 +39,13 @@ error_messages = st.text(st.characters(codec="utf-8", exclude_characters="\x00",
                          min_size=1, max_size=40).filter(lambda text: text.strip() == text)
 
 
-def a_pending_order(client) -> dict | None:
+def a_pending_order(target, client) -> dict:
+    """The seed's pending order: the target is reset first where it can be, so each example has one."""
+    target.reset()
     pending = everything(client, ORDERS, {"state": "pending-provider"})
-    return pending[0] if pending else None
+    if not pending:
+        pytest.skip("WALDUR_TOKEN's account has no order in pending-provider (left), and the target cannot be reset")
+    return pending[0]
 
 
 def in_path(order_uuid: str, hyphenated: bool) -> str:
@@ -52,9 +56,7 @@ def in_path(order_uuid: str, hyphenated: bool) -> str:
 @settings(settings.get_profile("contracts"))
 @given(steps=actions, message=error_messages, hyphenated=st.booleans())
 def test_orders_move_only_as_the_state_machine_allows(fresh_target, waldur_manager, steps, message, hyphenated):
-    fresh_target.reset()  # each example starts from the seed's pending order, where the target can be reset
-    order = a_pending_order(waldur_manager)
-    assume(order is not None)
+    order = a_pending_order(fresh_target, waldur_manager)
     path = f"{ORDERS}{in_path(order['uuid'], hyphenated)}/"
 
     for action in steps:
@@ -88,9 +90,7 @@ def test_orders_move_only_as_the_state_machine_allows(fresh_target, waldur_manag
 @given(first=st.sampled_from(["approve_by_provider", "reject_by_provider"]), times=st.integers(2, 3))
 def test_a_pending_order_is_reviewed_once(fresh_target, waldur_manager, first, times):
     """Approving or rejecting moves the order out of pending-provider: a second review is refused."""
-    fresh_target.reset()
-    order = a_pending_order(waldur_manager)
-    assume(order is not None)
+    order = a_pending_order(fresh_target, waldur_manager)
     path = f"{ORDERS}{order['uuid']}/"
 
     reviewed = waldur_manager.post(f"{path}{first}/", json={})

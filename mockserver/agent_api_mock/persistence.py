@@ -15,6 +15,9 @@ from agent_api_mock.resources import FAMILIES
 
 # The state's lists that clients write to, one row per item: field -> (row kind, the item's key).
 # Everything else is one "base" row, rewritten only when a whole state is loaded.
+# An update keeps the row where it was (INSERT OR REPLACE would move it to the end), so a
+# restart lists items in the order readers saw them.
+UPSERT = "INSERT INTO rows (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value"
 PER_ROW = {"services": ("service", "uuid"), "agents": ("agent", "id"), "idempotency_keys": ("idempotency_key", "key"),
            # agents register identities; the resource families keep rows named after their lists
            "identities": ("identities", "uuid"), **{family.name: (family.name, "uuid") for family in FAMILIES}}
@@ -61,11 +64,11 @@ class SqliteState:
 
     def save(self, kind: str, key: str, value: dict) -> None:
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO rows (kind, key, value) VALUES (?, ?, ?)", (kind, key, json.dumps(value)))
+            self._db.execute(UPSERT, (kind, key, json.dumps(value)))
 
     def save_many(self, rows: list[tuple[str, str, dict]]) -> None:
         with self._transaction():
-            self._db.executemany("INSERT OR REPLACE INTO rows (kind, key, value) VALUES (?, ?, ?)",
+            self._db.executemany(UPSERT,
                                  [(kind, key, json.dumps(value)) for kind, key, value in rows])
 
     def close(self) -> None:

@@ -228,6 +228,9 @@ def new_order(store, body: object) -> dict:
 
 
 async def admin_orders(request: Request) -> Response:
+    """POST {"resource": uuid, "type": "Create"|"Update"|"Terminate", "limits", "attributes", "plan"}:
+    add a pending-provider order for a resource, as a Waldur user's order would (the agent's next
+    order_process cycle takes it); 201 with the order, 400 for a body it cannot add."""
     store = request.scope["mock"].store
     try:
         body = strict_json(await request.body())

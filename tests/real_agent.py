@@ -164,9 +164,11 @@ def main(modes: list[str]) -> None:
         home = agent_home(Path(directory), base_url)
         for mode in modes:
             before = len(admin(base_url, "requests"))
+            started = time.perf_counter()
             seconds, _ = run_cycle(home, mode)
+            process = time.perf_counter() - started
             calls = admin(base_url, "requests")[before:]
-            print(f"{mode}: {seconds:.2f} s, {len(calls)} calls")
+            print(f"{mode}: cycle {seconds:.2f} s (agent process start to exit {process:.2f} s), {len(calls)} calls")
             for call in calls:
                 print(f"  {call['method']:<5} {call['status']}  {call['operation_id']}  {call['path']}"
                       f"{'?' + call['query'] if call['query'] else ''}")

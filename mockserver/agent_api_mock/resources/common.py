@@ -77,6 +77,10 @@ def list_answer(items: list, render: Callable[[dict, str], dict], fields=None):
     return json_list_response([json_bytes(selected(render(item, base), fields)) for item in page], headers)
 
 
+def empty_list():
+    return list_answer([], dict)
+
+
 def visible(items: Iterable[dict], offering_of: Callable[[dict], str]) -> list[dict]:
     who = user()
     if who.sees_everything:

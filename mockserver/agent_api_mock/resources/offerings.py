@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid as uuidlib
 
 from agent_api_mock.handlers.responses import mock, site
-from agent_api_mock.resources.common import found, list_answer, object_answer, uuid_filter
+from agent_api_mock.resources.common import empty_list, found, list_answer, object_answer, uuid_filter
 from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
 from agent_api_mock.wire import waldur_time
 
@@ -156,22 +156,23 @@ async def marketplace_provider_offerings_user_attribute_config_retrieve(uuid: st
     })
 
 
+# The data holds no project service accounts, course accounts or SSH keys: their lists are
+# Waldur's empty list (with its pagination headers), once the offering or provider is visible.
+
 async def marketplace_provider_offerings_list_project_service_accounts_list(uuid: str, field=None):
     provider_offering(uuid)
-    return list_answer([], render_offering, field)
+    return empty_list()
 
 
 async def marketplace_provider_offerings_list_course_accounts_list(uuid: str, field=None):
     provider_offering(uuid)
-    return list_answer([], render_offering, field)
+    return empty_list()
 
 
 def matching_providers(customer_uuid=None) -> list[dict]:
+    """Every caller sees the service providers list (Waldur's is public to its users)."""
     customers = uuid_filter(customer_uuid)
-    providers = [p for p in mock().store.service_providers.values() if customers is None or p["customer"] in customers]
-    # A service provider is visible to everyone who can see one of its offerings, as in Waldur
-    # any user sees the public provider list.
-    return providers
+    return [p for p in mock().store.service_providers.values() if customers is None or p["customer"] in customers]
 
 
 async def marketplace_service_providers_list(customer_uuid=None, field=None):
@@ -180,7 +181,7 @@ async def marketplace_service_providers_list(customer_uuid=None, field=None):
 
 async def marketplace_service_providers_keys_list(uuid: str, field=None):
     found(mock().store.service_providers, uuid, provider_offerings_anchor, "ServiceProvider")
-    return list_answer([], render_service_provider, field)
+    return empty_list()
 
 
 def provider_offerings_anchor(provider: dict) -> str:

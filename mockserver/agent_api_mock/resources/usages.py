@@ -19,8 +19,8 @@ from connexion import request
 
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock.handlers.responses import json_response, mock
-from agent_api_mock.resources.common import (PERMISSION_DENIED, acts_for_offering, changeable, list_answer, sees_offering,
-                                             user, uuid_filter, visible)
+from agent_api_mock.resources.common import (PERMISSION_DENIED, acts_for_offering, changeable, empty_list, list_answer,
+                                             sees_offering, user, uuid_filter, visible)
 from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import hex_uuid, normalize_uuid, parse_time, waldur_time
@@ -231,4 +231,4 @@ async def marketplace_component_user_usages_list(resource_uuid=None, offering_uu
 
 
 async def component_user_usage_limits_list(resource_uuid=None, offering_uuid=None, username=None, field=None):
-    return list_answer([], render_usage, field)
+    return empty_list()  # the data sets no per-user limits

@@ -316,6 +316,19 @@ def forgetting_backend_id(original):
     return changed
 
 
+class IgnoringFieldSelection:
+    """Answers whole objects whatever `field=` asks for."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope.get("query_string"):
+            kept = [pair for pair in scope["query_string"].split(b"&") if not pair.startswith(b"field=")]
+            scope = {**scope, "query_string": b"&".join(kept)}
+        await self.app(scope, receive, send)
+
+
 def with_store(store_class):
     return lambda: create_app(store=store_class())
 
@@ -465,6 +478,8 @@ VARIANTS = [
             patched(services, "matching_services", hex_only_identity_filter)),
     Variant("status_filter_uses_first_value_only", "filter", "?status=A&status=B filters by A only",
             patched(integration_statuses, "matching_statuses", first_status_label_only)),
+    Variant("field_selection_ignored", "filter", "?field= answers whole objects",
+            lambda: IgnoringFieldSelection(create_app())),
     Variant("descending_order_ignored", "ordering", "o=-last_request_timestamp sorts ascending",
             with_store(AscendingAlways)),
     # persistence

@@ -107,3 +107,12 @@ def test_support_may_not_register_a_service(client):
     answer = register_service(client, identity["uuid"], "report", headers=SUPPORT)
     assert (answer.status_code, answer.json()) == (403, PERMISSION_DENIED)
     assert client.get(SERVICES, headers=STAFF, params={"identity_uuid": identity["uuid"]}).json() == []
+
+
+def test_an_update_may_not_take_the_name_of_another_identity_of_the_offering(client):
+    first = client.post(IDENTITIES, headers=OWNER, json=identity_body("agent-e")).json()
+    second = client.post(IDENTITIES, headers=OWNER, json=identity_body("agent-f")).json()
+    answer = client.put(f"{IDENTITIES}{second['uuid']}/", headers=OWNER, json=identity_body("agent-e"))
+    assert answer.status_code == 400 and list(answer.json()) == ["non_field_errors"]
+    assert client.get(f"{IDENTITIES}{second['uuid']}/", headers=OWNER).json()["name"] == "agent-f"
+    assert client.get(f"{IDENTITIES}{first['uuid']}/", headers=OWNER).json()["name"] == "agent-e"

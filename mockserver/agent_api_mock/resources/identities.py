@@ -18,7 +18,7 @@ from agent_api_mock.handlers.services import render_service
 from agent_api_mock.resources.common import (PERMISSION_DENIED, acts_for_offering, changeable, found, list_answer,
                                              object_answer, sees_offering, user, uuid_filter, visible)
 from agent_api_mock.resources.users import uuid_of_user
-from agent_api_mock.store import Service
+from agent_api_mock.store import SERVICE_STATE_CODES, Service
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import hex_uuid, normalize_uuid, parse_time, waldur_time
 
@@ -112,6 +112,10 @@ async def marketplace_site_agent_identities_create():
 async def marketplace_site_agent_identities_update(uuid: str):
     identity = changeable(mock().store.identities, uuid, offering_of, MODEL)
     body = request_body(request)
+    if any(other["offering"] == identity["offering"] and other["name"] == body.get("name") and other is not identity
+           for other in mock().store.identities.values()):
+        # A name is an identity's key within its offering (register_identity relies on it).
+        raise waldur_field_errors({"non_field_errors": ["The fields offering, name must make a unique set."]})
     identity = written(identity, body)
     mock().store.put(("identities", identity))
     return object_answer(render(identity, site()))
@@ -125,13 +129,10 @@ async def marketplace_site_agent_identities_register_service(uuid: str):
     if existing is not None:
         if body.get("mode") is not None and body["mode"] != existing.mode:
             store.set_service_mode(existing, body["mode"])
-        return object_answer(render_registered(existing), status=200)
+        return object_answer(render_service(existing, site()), status=200)
     now = store.now()
-    service = Service(hex_uuid(), identity["uuid"], body["name"], body.get("mode"), 1, {}, now, now)
+    service = Service(hex_uuid(), identity["uuid"], body["name"], body.get("mode"), SERVICE_STATE_CODES["Active"], {},
+                      now, now)
     store.add_service(service)
-    return object_answer(render_registered(service), status=201)
-
-
-def render_registered(service: Service) -> dict:
-    return render_service(service, site())
+    return object_answer(render_service(service, site()), status=201)
 

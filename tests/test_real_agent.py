@@ -40,7 +40,7 @@ def statuses_the_client_parses(operation_id: str) -> set[int]:
 @pytest.fixture(scope="module")
 def cycles(tmp_path_factory):
     """One cycle of each mode in turn, with the journal entries each produced and its output."""
-    with start_mock() as base_url:
+    with start_mock("--validate-responses") as base_url:  # every answer also checked against spec/
         home = agent_home(tmp_path_factory.mktemp("agent"), base_url)
         ran = {}
         for mode in MODES:

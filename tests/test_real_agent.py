@@ -10,8 +10,10 @@ shows. See tests/real_agent.py for how the agent is run.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import re
+import urllib.request
 
 import pytest
 
@@ -97,3 +99,17 @@ def test_the_agents_identity_services_and_processors_are_readable(cycles):
     stats = api(base_url, "/api/marketplace-site-agent-connection-stats/", token="waldur-staff")
     agent = next(agent for agent in stats["agents"] if agent["uuid"] == identities[0]["uuid"])
     assert sorted(service["name"] for service in agent["services"]) == sorted(MODES)
+
+
+def test_an_order_added_through_the_admin_surface_is_taken_by_the_next_cycle(cycles, tmp_path):
+    """What `waldur_site_test_order` does on a real Waldur: order something, run a cycle.
+    Last in this module: it terminates the resource the other tests read."""
+    base_url, _ = cycles
+    request = urllib.request.Request(f"{base_url}/__admin/orders", method="POST",
+                                     data=json.dumps({"resource": BUILT_IN_RESOURCE, "type": "Terminate"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as answer:
+        order = json.load(answer)
+    run_cycle(agent_home(tmp_path, base_url), "order_process")
+    assert api(base_url, f"/api/marketplace-orders/{order['uuid']}/")["state"] == "done"
+    assert api(base_url, f"/api/marketplace-provider-resources/{BUILT_IN_RESOURCE}/")["state"] == "Terminated"

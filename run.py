@@ -38,8 +38,12 @@ def main(argv: list[str]) -> int:
         "mock": [str(PYTHON), "-m", "agent_api_mock"],
         "test": [str(PYTHON), "-m", "pytest"],
     }
-    if not argv or argv[0] not in commands:
+    if not argv or argv[0] in ("-h", "--help", "help"):
         print(__doc__, file=sys.stderr)
+        return 0 if argv else 2
+    if argv[0] not in commands:
+        print(f"run.py: unknown command {argv[0]!r}; the commands are: {', '.join(commands)} "
+              f"(python3 run.py --help tells more)", file=sys.stderr)
         return 2
     ensure_venv()
     os.chdir(ROOT)

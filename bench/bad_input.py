@@ -159,6 +159,44 @@ CASES = [
     Case("invalid UTF-8 bytes in the path", W, http("GET", SERVICES.encode() + b"\xff\xfe/", [STAFF_LINE]), None),
 ]
 
+# The admin surface (answers in Waldur's `{"detail": ...}`) and the `Prefer` header.
+STATE, FAULTS = "/__admin/state", "/__admin/faults"
+LIST = "marketplace_site_agent_services_list"
+CASES += [
+    Case("state: empty object (no users: every token would be 401)", W, http("PUT", STATE, [JSON], b"{}"), 400),
+    Case("state: a list", W, http("PUT", STATE, [JSON], b"[]"), 400),
+    Case("state: malformed JSON", W, http("PUT", STATE, [JSON], b'{"users": ['), 400),
+    Case("state: a user without a token", W, http("PUT", STATE, [JSON], b'{"users": [{"role": "staff"}]}'), 400),
+    Case("state: an unknown field", W, http("PUT", STATE, [JSON], b'{"users": [{"token": "t"}], "servces": []}'), 400),
+    Case("state: a service of an unknown identity", W, http("PUT", STATE, [JSON], json.dumps({
+        "users": [{"token": "t"}], "services": [{"uuid": "0" * 32, "identity": "f" * 32, "name": "x",
+                                                 "created": "2025-01-01T00:00:00Z", "modified": "2025-01-01T00:00:00Z"}],
+    }).encode()), 400),
+    Case("state: nested 900 deep", W, http("PUT", STATE, [JSON], b'{"users": [{"token": "t"}], "tasks": {"active": ['
+                                                                  + PARSEABLE_BUT_TOO_DEEP + b"]}}"), 400),
+    Case("fault: a status the operation does not document (418)", W,
+         http("POST", FAULTS, [JSON], json.dumps({"operation_id": LIST, "status": 418}).encode()), 400),
+    Case("fault: a success status (200)", W,
+         http("POST", FAULTS, [JSON], json.dumps({"operation_id": LIST, "status": 200}).encode()), 400),
+    Case("fault: a redirect without Location (302)", W,
+         http("POST", FAULTS, [JSON], json.dumps({"operation_id": LIST, "status": 302}).encode()), 400),
+    Case("fault: an unknown operation", W,
+         http("POST", FAULTS, [JSON], json.dumps({"operation_id": "nothing", "status": 404}).encode()), 400),
+    Case("fault: a negative latency", W,
+         http("POST", FAULTS, [JSON], json.dumps({"operation_id": LIST, "latency_ms": -5}).encode()), 400),
+    Case("fault: not JSON", W, http("POST", FAULTS, [JSON], b"status=500"), 400),
+    Case("journal filter: status=abc", W, http("GET", "/__admin/requests?status=abc"), 400),
+    Case("journal filter: an unknown filter name", W, http("GET", "/__admin/requests?stauts=200"), 400),
+    Case("journal filter: an unknown operation_id", W, http("GET", "/__admin/requests?operation_id=nothing"), 400),
+    Case("Prefer: a status the operation does not document", W, http("GET", SERVICES, [STAFF_LINE, "Prefer: code=503"]), 400),
+    Case("Prefer: code=418", W, http("GET", SERVICES, [STAFF_LINE, "Prefer: code=418"]), 400),
+    Case("Prefer: a code that is no number", W, http("GET", SERVICES, [STAFF_LINE, "Prefer: code=abc"]), 400),
+    Case("Prefer: an example the status does not document", W,
+         http("GET", SERVICES, [STAFF_LINE, "Prefer: code=404, example=nope"]), 400),
+    Case("Prefer: an example the operation does not document", P,
+         http("POST", AGENTS, [BEARER_LINE, JSON, "Prefer: example=nope"], b'{"details": {"name": "x"}}'), 400),
+]
+
 
 @dataclass
 class Answer:

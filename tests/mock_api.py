@@ -59,7 +59,9 @@ INVALID_PAGE = {"detail": "Invalid page."}
 NOT_FOUND = {"detail": "Not found."}
 
 HEX_UUID = re.compile(r"^[0-9a-f]{32}$")
-WALDUR_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$")
+# Any RFC 3339 date-time (what a client must accept), and the one format the mock writes (DRF's, in UTC).
+WALDUR_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
+DRF_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
 PREFACTOR_ID = re.compile(r"^[0-7][0-9abcdefghjkmnpqrstvwxyz]{31}$")
 
 # Hypothesis runs each property on one app (a fresh one per test, not per example).

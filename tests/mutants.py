@@ -12,6 +12,7 @@ from agent_api_mock import pagination
 from agent_api_mock.app import create_app
 from agent_api_mock.middleware import replay
 from agent_api_mock.handlers import agents, integration_statuses, services
+from agent_api_mock.resources import identities, orders, provider_resources
 from agent_api_mock.store import Store
 
 
@@ -271,6 +272,63 @@ class RenumberingProcessors(Store):
         return processor, created
 
 
+class _StoreWithoutServiceIndex:
+    """A store that finds no service of any identity, as identities.py looks them up."""
+
+    services_by_identity: dict = {}
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+class _MockWithoutServiceIndex:
+    def __init__(self, mock):
+        self._mock = mock
+
+    def __getattr__(self, name):
+        return getattr(self._mock, name)
+
+    @property
+    def store(self):
+        return _StoreWithoutServiceIndex(self._mock.store)
+
+
+def registering_services_anew(original):
+    """register_service never finds the identity's service of that name, so it creates another."""
+    return lambda: _MockWithoutServiceIndex(original())
+
+
+def approving_twice():
+    """approve_by_provider accepted from executing too (the order stays executing)."""
+    allowed_from, target = orders.TRANSITIONS["approve_by_provider"]
+    orders.TRANSITIONS = {**orders.TRANSITIONS, "approve_by_provider": (allowed_from + ("executing",), target)}
+    return create_app()
+
+
+def forgetting_backend_id(original):
+    """Resource writes drop backend_id: set_backend_id answers 200 and the resource keeps the old one."""
+    def changed(resource, **fields):
+        fields.pop("backend_id", None)
+        return original(resource, **fields)
+    return changed
+
+
+class IgnoringFieldSelection:
+    """Answers whole objects whatever `field=` asks for."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope.get("query_string"):
+            kept = [pair for pair in scope["query_string"].split(b"&") if not pair.startswith(b"field=")]
+            scope = {**scope, "query_string": b"&".join(kept)}
+        await self.app(scope, receive, send)
+
+
 def with_store(store_class):
     return lambda: create_app(store=store_class())
 
@@ -472,6 +530,8 @@ VARIANTS = [
             patched(services, "matching_services", hex_only_identity_filter)),
     Variant("status_filter_uses_first_value_only", "filter", "?status=A&status=B filters by A only",
             patched(integration_statuses, "matching_statuses", first_status_label_only)),
+    Variant("field_selection_ignored", "filter", "?field= answers whole objects",
+            lambda: IgnoringFieldSelection(create_app())),
     Variant("descending_order_ignored", "ordering", "o=-last_request_timestamp sorts ascending",
             with_store(AscendingAlways)),
     # persistence
@@ -485,7 +545,13 @@ VARIANTS = [
             with_store(RenumberingProcessors)),
     Variant("idempotency_key_ignored", "persistence", "a replayed idempotency key creates another agent",
             patched(agents, "create_agent", forgetting_idempotency)),
+    Variant("register_service_creates_duplicates", "persistence", "registering a service name again creates a second service",
+            patched(identities, "mock", registering_services_anew)),
+    Variant("backend_id_lost", "persistence", "set_backend_id answers 200 but the resource keeps its old backend_id",
+            patched(provider_resources, "changed", forgetting_backend_id)),
     # invariants
+    Variant("order_approved_twice", "invariant", "approving an executing order is accepted (200) instead of refused",
+            approving_twice),
     Variant("finished_is_not_the_sum", "invariant", "instance_counts.finished differs from complete+failed+cancelled",
             wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
                 lambda o: o["details"]["instance_counts"].update(finished=1) if "details" in o else None))),

@@ -11,6 +11,7 @@ import ast
 import functools
 import importlib
 import inspect
+import re
 import textwrap
 import typing
 from collections.abc import Callable, Iterator
@@ -26,10 +27,29 @@ from prefactor_http.models.base import ApiError, ApiResponse, DetailedApiError
 from waldur_api_client import Client
 from waldur_api_client.models import (
     AgentConnectionStatsResponse,
+    AgentIdentity,
     AgentProcessor,
     AgentService,
     AgentTaskStatsResponse,
+    ComponentUsage,
+    ComponentUserUsage,
+    ComponentUserUsageLimit,
+    CourseAccount,
     IntegrationStatusDetails,
+    OfferingUser,
+    OfferingUserAttributeConfig,
+    OrderDetails,
+    OrderInfoResponse,
+    ProjectServiceAccount,
+    ProjectUser,
+    ProviderOfferingDetails,
+    ProviderPlanDetails,
+    Resource,
+    ServiceProvider,
+    SshKey,
+    Status,
+    UserMe,
+    Version,
 )
 
 from openapi_documents import WALDUR, Operation
@@ -55,10 +75,40 @@ CLIENT_MODELS: dict[tuple[str, str], type | Callable[[Any], type]] = {
     ("marketplace_site_agent_services_set_statistics", "200"): AgentService,
     ("marketplace_site_agent_services_register_processor", "200"): AgentProcessor,
     ("marketplace_site_agent_services_register_processor", "201"): AgentProcessor,
+    ("marketplace_site_agent_processors_retrieve", "200"): AgentProcessor,
     ("marketplace_site_agent_connection_stats_retrieve", "200"): AgentConnectionStatsResponse,
     ("marketplace_site_agent_task_stats_retrieve", "200"): AgentTaskStatsResponse,
     ("marketplace_integration_statuses_list", "200"): IntegrationStatusDetails,
     ("marketplace_integration_statuses_retrieve", "200"): IntegrationStatusDetails,
+    # beyond the published pages: what waldur-site-agent 1.0.7 reads (shared/notes/waldur-site-agent.md)
+    ("marketplace_site_agent_identities_list", "200"): AgentIdentity,
+    ("marketplace_site_agent_identities_retrieve", "200"): AgentIdentity,
+    ("marketplace_site_agent_identities_create", "201"): AgentIdentity,
+    ("marketplace_site_agent_identities_update", "200"): AgentIdentity,
+    ("marketplace_site_agent_identities_register_service", "200"): AgentService,
+    ("marketplace_site_agent_identities_register_service", "201"): AgentService,
+    ("users_me_retrieve", "200"): UserMe,
+    ("version_retrieve", "200"): Version,
+    ("marketplace_provider_offerings_retrieve", "200"): ProviderOfferingDetails,
+    ("marketplace_provider_offerings_user_attribute_config_retrieve", "200"): OfferingUserAttributeConfig,
+    ("marketplace_provider_offerings_list_project_service_accounts_list", "200"): ProjectServiceAccount,
+    ("marketplace_provider_offerings_list_course_accounts_list", "200"): CourseAccount,
+    ("marketplace_service_providers_list", "200"): ServiceProvider,
+    ("marketplace_service_providers_keys_list", "200"): SshKey,
+    ("marketplace_orders_list", "200"): OrderDetails,
+    ("marketplace_orders_retrieve", "200"): OrderDetails,
+    ("marketplace_orders_approve_by_provider", "200"): OrderInfoResponse,
+    ("marketplace_provider_resources_list", "200"): Resource,
+    ("marketplace_provider_resources_retrieve", "200"): Resource,
+    ("marketplace_provider_resources_team_list", "200"): ProjectUser,
+    ("marketplace_provider_resources_set_backend_id", "200"): Status,
+    ("marketplace_provider_resources_set_limits", "200"): Status,
+    ("marketplace_provider_resources_set_backend_metadata", "200"): Status,
+    ("marketplace_component_usages_list", "200"): ComponentUsage,
+    ("marketplace_component_user_usages_list", "200"): ComponentUserUsage,
+    ("marketplace_offering_users_list", "200"): OfferingUser,
+    ("component_user_usage_limits_list", "200"): ComponentUserUsageLimit,
+    ("marketplace_plans_retrieve", "200"): ProviderPlanDetails,
     ("create_agent", "201"): ApiResponse[Agent],
     ("create_agent", "200"): ApiResponse[Agent],
     ("create_agent", "default"): _prefactor_error_model,
@@ -85,9 +135,24 @@ def client_reading(document_name: str, op: Operation, status: str, body: Any) ->
     return ClientReading(model, lambda body: model(**body))
 
 
-def _read_like_waldur_client(op: Operation, status: str, body: Any) -> Any:
+def waldur_client_module(op: Operation):
+    """The client's module for `op`: named after its operationId, in a package named after its tag."""
     package = op.spec["tags"][0].replace("-", "_")
-    module = importlib.import_module(f"waldur_api_client.api.{package}.{op.operation_id}")
+    return importlib.import_module(f"waldur_api_client.api.{package}.{op.operation_id}")
+
+
+def waldur_client_reading_of(op: Operation) -> dict[str, bool]:
+    """status -> whether the client's `_parse_response` reads a body for it, for every status it
+    accepts (any other status raises `UnexpectedStatus`, and so does 404)."""
+    source = inspect.getsource(waldur_client_module(op)._parse_response)
+    source = source.replace("HTTPStatus.OK", "200")  # the HEAD counts' parsers
+    branches = re.split(r"if response\.status_code == (\d+):", source)
+    return {status: "response.json()" in branch
+            for status, branch in zip(branches[1::2], branches[2::2]) if not branch.strip().startswith("raise")}
+
+
+def _read_like_waldur_client(op: Operation, status: str, body: Any) -> Any:
+    module = waldur_client_module(op)
     url = "https://waldur.example.com" + op.path
     answer = httpx.Response(int(status), json=body, request=httpx.Request(op.method.upper(), url))
     parsed = module._parse_response(client=Client(base_url="https://waldur.example.com"), response=answer)

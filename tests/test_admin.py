@@ -35,7 +35,7 @@ def test_reset_forgets_writes_requests_and_faults(client, seed):
     service = seed["services"][0]["uuid"]
     client.post(service_path(service, "set_statistics"), headers=STAFF, json={"statistics": {"written": 1}})
     client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Forgotten"}})
-    add_fault(client, operation_id=SERVICES_LIST, status=500, times=5)
+    add_fault(client, operation_id=SERVICES_LIST, status=401, times=5)
     assert state_of(client) != seed
     answer = client.post("/__admin/reset")
     assert answer.status_code == 200
@@ -83,18 +83,34 @@ def test_a_loaded_idempotency_key_is_honoured(client):
     assert replay.status_code == 200 and replay.json() == created
 
 
-@pytest.mark.parametrize("broken", [
-    pytest.param(b"[]", id="a list"),
-    pytest.param(b"{", id="malformed JSON"),
-    pytest.param(b'{"users": "everyone"}', id="users are no list"),
-    pytest.param(b'{"services": [{"uuid": "x"}]}', id="an incomplete service"),
-    pytest.param(b'{"users": [{"token": "t", "role": "king"}]}', id="an unknown role"),
+@pytest.mark.parametrize(("broken", "detail"), [
+    pytest.param(b"[]", 'the state: [] is not of type "object"', id="a list"),
+    pytest.param(b"{", "JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+                 id="malformed JSON"),
+    pytest.param(b'{"users": "everyone"}', 'users: "everyone" is not of type "array"', id="users are no list"),
+    pytest.param(b'{"users": [{"token": "t"}], "services": [{"uuid": "x"}]}',
+                 "services[0].identity: is required (and 4 more problems)", id="an incomplete service"),
+    pytest.param(b'{"users": [{"token": "t", "role": "king"}]}',
+                 'users[0].role: "king" is not one of "staff", "support" or "user"', id="an unknown role"),
+    pytest.param(b'{"users": [{"username": "no-token"}]}',
+                 "users[0].token: is required (the key of `Authorization: Token <key>`)", id="a user without a token"),
+    pytest.param(b'{"users": [{"token": "t"}], "servces": []}', "the state: unknown field(s) 'servces'", id="a typo"),
 ])
-def test_an_invalid_state_is_refused_and_the_old_state_kept(client, seed, broken):
+def test_an_invalid_state_is_refused_naming_the_item_and_the_old_state_kept(client, seed, broken, detail):
     answer = client.put("/__admin/state", content=broken, headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
-    assert answer.json()["detail"].startswith("Invalid state: ")
+    assert answer.json() == {"detail": f"Invalid state in the request body: {detail}"}
     assert state_of(client) == seed
+
+
+@pytest.mark.parametrize("unusable", [{}, {"users": []}], ids=["empty", "no users"])
+def test_a_state_without_users_is_refused_since_every_token_would_be_401(client, seed, unusable):
+    answer = client.put("/__admin/state", json=unusable)
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith("Invalid state in the request body: users: ")
+    assert "without users every Waldur token answers 401" in answer.json()["detail"]
+    assert state_of(client) == seed
+    assert client.get(SERVICES, headers=STAFF).status_code == 200
 
 
 def test_a_state_nested_deeper_than_a_request_body_may_is_refused(client, seed):
@@ -179,32 +195,41 @@ def test_the_journal_keeps_a_body_that_is_no_json_as_text(client, seed):
 
 # --- faults --------------------------------------------------------------------------------
 
-@pytest.mark.server_errors_expected
 def test_a_fault_answers_its_status_for_the_next_times_requests_of_its_operation(client):
-    answer = add_fault(client, operation_id=SERVICES_LIST, status=500, times=2)
+    answer = add_fault(client, operation_id=SERVICES_LIST, status=401, times=2)
     assert answer.status_code == 201
-    assert answer.json() == {"operation_id": SERVICES_LIST, "times": 2, "status": 500, "latency_ms": 0}
+    assert answer.json() == {"operation_id": SERVICES_LIST, "times": 2, "status": 401, "latency_ms": 0}
     assert client.get(STATUSES, headers=STAFF).status_code == 200, "another operation is not affected"
     statuses = [client.get(SERVICES, headers=STAFF).status_code for _ in range(3)]
-    assert statuses == [500, 500, 200]
+    assert statuses == [401, 401, 200]
     assert client.get("/__admin/faults").json() == []
 
 
 @pytest.mark.server_errors_expected
-def test_a_fault_is_answered_in_the_apis_format(client):
+def test_a_fault_is_answered_in_the_apis_format_with_the_specs_body(client):
     add_fault(client, operation_id="create_agent", status=503)
-    add_fault(client, operation_id=SERVICES_LIST, status=502)
+    add_fault(client, operation_id="marketplace_site_agent_connection_stats_retrieve", status=503)
     prefactor = client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Unlucky"}})
     assert prefactor.status_code == 503 and prefactor_error(prefactor.json(), "service_unavailable")
-    waldur = client.get(SERVICES, headers=STAFF)
-    assert waldur.status_code == 502 and set(waldur.json()) == {"detail"}
+    waldur = client.get(CONNECTION_STATS, headers=STAFF)
+    assert waldur.status_code == 503
+    assert waldur.json() == first_example("marketplace_site_agent_connection_stats_retrieve", 503)
+
+
+@pytest.mark.parametrize("status", [418, 200, 302, 500, 503])
+def test_a_fault_with_a_status_the_operation_does_not_document_is_refused(client, status):
+    answer = add_fault(client, operation_id=SERVICES_LIST, status=status)
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": f"status {status} is not an error status {SERVICES_LIST} documents; "
+                                       "its documented error statuses: 400, 401, 404"}
+    assert client.get("/__admin/faults").json() == []
 
 
 def test_a_faulted_write_changes_nothing(client, seed):
-    add_fault(client, operation_id="marketplace_site_agent_services_set_statistics", status=409)
+    add_fault(client, operation_id="marketplace_site_agent_services_set_statistics", status=403)
     answer = client.post(service_path(seed["services"][0]["uuid"], "set_statistics"), headers=STAFF,
                          json={"statistics": {"lost": True}})
-    assert answer.status_code == 409
+    assert answer.status_code == 403
     assert state_of(client) == seed
 
 
@@ -227,30 +252,29 @@ def test_a_latency_fault_delays_then_answers_normally(client):
     assert fast_took < slow_took
 
 
-@pytest.mark.server_errors_expected
 def test_latency_and_status_combine(client):
-    add_fault(client, operation_id="marketplace_site_agent_task_stats_retrieve", latency_ms=100, status=504)
+    add_fault(client, operation_id="marketplace_site_agent_task_stats_retrieve", latency_ms=100, status=403)
     started = time.perf_counter()
     answer = client.get("/api/marketplace-site-agent-task-stats/", headers=STAFF)
-    assert answer.status_code == 504
+    assert answer.status_code == 403
     assert time.perf_counter() - started >= 0.1
 
 
 def test_faults_on_one_operation_are_used_in_order(client):
-    add_fault(client, operation_id=SERVICES_LIST, status=429, times=1)
-    add_fault(client, operation_id=SERVICES_LIST, status=418, times=1)
-    assert [client.get(SERVICES, headers=STAFF).status_code for _ in range(3)] == [429, 418, 200]
+    add_fault(client, operation_id=SERVICES_LIST, status=400, times=1)
+    add_fault(client, operation_id=SERVICES_LIST, status=401, times=1)
+    assert [client.get(SERVICES, headers=STAFF).status_code for _ in range(3)] == [400, 401, 200]
 
 
 def test_a_head_count_has_its_own_operation(client):
-    add_fault(client, operation_id="marketplace_site_agent_services_count", status=429)
+    add_fault(client, operation_id="marketplace_site_agent_services_count", status=401)
     assert client.get(SERVICES, headers=STAFF).status_code == 200
     head = client.head(SERVICES, headers=STAFF)
-    assert head.status_code == 429 and head.content == b""
+    assert head.status_code == 401 and head.content == b""
 
 
 def test_pending_faults_are_listed_and_can_be_cleared(client):
-    add_fault(client, operation_id=SERVICES_LIST, status=429, times=3)
+    add_fault(client, operation_id=SERVICES_LIST, status=401, times=3)
     add_fault(client, operation_id="create_agent", latency_ms=10)
     assert [f["operation_id"] for f in client.get("/__admin/faults").json()] == [SERVICES_LIST, "create_agent"]
     client.get(SERVICES, headers=STAFF)
@@ -287,9 +311,24 @@ def test_a_fault_that_is_no_json_is_refused(client):
 
 # --- Prefer: code=NNN ----------------------------------------------------------------------
 
-def documented_error_examples() -> list[tuple[str, str, str, int, str, object]]:
+def first_example(operation_id: str, status: int) -> object:
+    for api in DOCUMENTS:
+        for item in document(api)["paths"].values():
+            for method, operation in item.items():
+                if method in METHODS and operation["operationId"] == operation_id:
+                    media = resolve(api, operation["responses"][str(status)])["content"]["application/json"]
+                    return resolve(api, next(iter(media["examples"].values())))["value"]
+    raise LookupError(operation_id)
+
+
+def first_example_named(operation_id: str, status: int, name: str) -> object:
+    return next(body for op, _, _, code, example, body in documented_examples(range(status, status + 1))
+                if (op, example) == (operation_id, name))
+
+
+def documented_examples(statuses=range(400, 600)) -> list[tuple[str, str, str, int, str, object]]:
     """(operationId, method, path template, status, example name, example body) of every
-    example the documents give an error answer."""
+    example the documents give an answer of one of these statuses."""
     found = []
     for api in DOCUMENTS:
         for template, item in document(api)["paths"].items():
@@ -297,7 +336,7 @@ def documented_error_examples() -> list[tuple[str, str, str, int, str, object]]:
                 if method not in METHODS:
                     continue
                 for status, response in operation["responses"].items():
-                    if not status.isdigit() or int(status) < 400:
+                    if not status.isdigit() or int(status) not in statuses:
                         continue
                     media = resolve(api, response).get("content", {}).get("application/json", {})
                     for name, example in media.get("examples", {}).items():
@@ -306,7 +345,8 @@ def documented_error_examples() -> list[tuple[str, str, str, int, str, object]]:
     return found
 
 
-EXAMPLES = documented_error_examples()
+EXAMPLES = documented_examples()
+SUCCESS_EXAMPLES = documented_examples(range(200, 300))
 
 
 @pytest.mark.server_errors_expected
@@ -347,8 +387,66 @@ def test_prefer_code_on_prefactor_answers_the_error_envelope(client, code):
     assert state_of(client)["agents"] == []
 
 
-@pytest.mark.parametrize("prefer", ["code=418", "code=200", "code=abc", "example=broker_down", "respond-async"])
-def test_a_prefer_the_documents_cannot_satisfy_is_ignored(client, prefer):
+@pytest.mark.parametrize(("operation_id", "method", "template", "status", "name", "body"), SUCCESS_EXAMPLES,
+                         ids=[f"{e[0]}-{e[3]}-{e[4]}" for e in SUCCESS_EXAMPLES])
+def test_prefer_serves_every_documented_success_example_as_prism_does(client, seed, operation_id, method, template,
+                                                                      status, name, body):
+    path = template.replace("{uuid}", seed["services"][0]["uuid"])
+    headers = {**(PREFACTOR if path.startswith("/api/v1/") else STAFF), "Prefer": f"code={status}, example={name}"}
+    answer = client.request(method, path, headers=headers,
+                            json={"statistics": {"a": 1}} if method == "POST" else None)
+    assert (answer.status_code, answer.json()) == (status, body)
+    assert state_of(client) == seed
+
+
+def test_prefer_code_200_with_an_example_answers_that_example_not_live_data(client):
+    answer = client.get("/api/marketplace-site-agent-task-stats/",
+                        headers={**STAFF, "Prefer": "code=200, example=inspection_failed"})
+    assert answer.status_code == 200
+    assert answer.json() == first_example_named("marketplace_site_agent_task_stats_retrieve", 200, "inspection_failed")
+    assert "error" in answer.json()
+
+
+@pytest.mark.server_errors_expected
+def test_prefer_example_alone_finds_the_status_that_documents_it(client):
+    answer = client.get(CONNECTION_STATS, headers={**STAFF, "Prefer": "example=broker_down"})
+    assert answer.status_code == 503
+    assert answer.json() == first_example("marketplace_site_agent_connection_stats_retrieve", 503)
+
+
+def test_prefer_a_documented_success_code_alone_answers_live_data(client, seed):
+    answer = client.get(SERVICES, headers={**STAFF, "Prefer": "code=200"})
+    assert answer.status_code == 200
+    assert answer.headers["X-Result-Count"] == str(len(seed["services"]))
+
+
+@pytest.mark.parametrize(("path", "prefer", "detail"), [
+    (CONNECTION_STATS, "code=418", "Prefer: code=418 is not documented for marketplace_site_agent_connection_stats_retrieve; "
+                                   "its documented statuses: 200, 401, 403, 503"),
+    (CONNECTION_STATS, "code=abc", "Prefer: code=abc is not documented for marketplace_site_agent_connection_stats_retrieve; "
+                                   "its documented statuses: 200, 401, 403, 503"),
+    (SERVICES, "code=503", "Prefer: code=503 is not documented for marketplace_site_agent_services_list; "
+                           "its documented statuses: 200, 400, 401, 404"),
+    (SERVICES, "code=404, example=nope", "Prefer: example=nope is not documented for code=404 of "
+                                         "marketplace_site_agent_services_list; its examples: invalid_page"),
+    (CONNECTION_STATS, "example=nope", "Prefer: example=nope is not documented for "
+                                       "marketplace_site_agent_connection_stats_retrieve; its examples: one_agent (200), "
+                                       "no_credentials (401), invalid_token (401), permission_denied (403), broker_down (503)"),
+])
+def test_a_prefer_the_operation_does_not_document_is_refused_listing_what_it_does(client, path, prefer, detail):
+    answer = client.get(path, headers={**STAFF, "Prefer": prefer})
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": detail}
+
+
+def test_a_prefer_refusal_on_prefactor_is_its_error_envelope(client):
+    answer = client.post(AGENTS, headers={**PREFACTOR, "Prefer": "code=302"}, json={"details": {"name": "X"}})
+    assert answer.status_code == 400 and prefactor_error(answer.json(), "bad_request")
+    assert "documented statuses: 200, 201, any error status (default)" in answer.json()["message"]
+
+
+@pytest.mark.parametrize("prefer", ["respond-async", "return=minimal", "wait=5", "handling=lenient"])
+def test_preferences_other_than_code_and_example_are_ignored_as_rfc_7240_asks(client, prefer):
     answer = client.get(CONNECTION_STATS, headers={**STAFF, "Prefer": prefer})
     assert answer.status_code == 200
     assert set(answer.json()) == {"agents", "summary"}
@@ -376,3 +474,64 @@ def test_a_dump_with_values_only_python_keeps_exact_loads_back_unchanged(client,
     assert client.get("/__admin/state").content == dumped
     client.post("/__admin/reset")
     assert state_of(client) == seed
+
+
+# --- the index -----------------------------------------------------------------------------
+
+def test_the_admin_index_lists_every_admin_endpoint_with_its_methods(client):
+    answer = client.get("/__admin/")
+    assert answer.status_code == 200
+    endpoints = {entry["path"]: entry for entry in answer.json()["endpoints"]}
+    assert {"/__admin/", "/__admin/reset", "/__admin/state", "/__admin/requests", "/__admin/faults"} <= set(endpoints)
+    assert endpoints["/__admin/state"]["methods"] == ["GET", "PUT"]
+    assert endpoints["/__admin/faults"]["methods"] == ["DELETE", "GET", "POST"]
+    assert all(entry["description"] for entry in endpoints.values())
+    for entry in endpoints.values():
+        if "GET" in entry["methods"]:
+            assert client.get(entry["path"]).status_code == 200, entry["path"]
+
+
+# --- what the journal records, and its filters ----------------------------------------------
+
+def test_the_journal_records_headers_with_credentials_masked(client):
+    client.get(SERVICES, headers={**STAFF, "X-Request-Id": "abc-1", "Cookie": "sessionid=s3cr3t"})
+    client.post(AGENTS, headers=PREFACTOR, json={"details": {"name": "Journaled"}})
+    waldur, prefactor = journal(client)
+    assert waldur["headers"]["authorization"] == "Token wal***"
+    assert waldur["headers"]["cookie"] == "ses***"
+    assert waldur["headers"]["x-request-id"] == "abc-1"
+    assert prefactor["headers"]["authorization"] == "Bearer pre***"
+    assert prefactor["headers"]["content-type"] == "application/json"
+    assert "waldur-staff" not in json.dumps(waldur) and "prefactor-dev" not in json.dumps(prefactor)
+
+
+def test_the_journal_records_each_answers_status_and_how_long_it_took(client):
+    add_fault(client, operation_id=SERVICES_LIST, latency_ms=120)
+    client.get(SERVICES, headers=STAFF)
+    client.get(STATUSES)
+    slow, refused = journal(client)
+    assert (slow["status"], refused["status"]) == (200, 401)
+    assert slow["duration_ms"] >= 120
+    assert 0 < refused["duration_ms"] < slow["duration_ms"]
+
+
+@pytest.mark.parametrize(("query", "detail"), [
+    ({"status": "abc"}, "status must be an HTTP status code from 100 to 599, not 'abc'"),
+    ({"status": "99"}, "status must be an HTTP status code from 100 to 599, not '99'"),
+    ({"method": "G E T"}, "method must be an HTTP method such as GET, not 'G E T'"),
+    ({"operation_id": "no_such_operation"}, "operation_id 'no_such_operation' is no operation of the spec"),
+    ({"path": "api/nowhere/"}, "path must start with '/', not 'api/nowhere/'"),
+    ({"stauts": "200"}, "unknown filter 'stauts'; the filters are: method, path, operation_id, status, query"),
+    ("status=200&status=404", "filter 'status' is given twice"),
+])
+def test_a_bad_journal_filter_is_a_400_saying_what_is_wrong(client, query, detail):
+    client.get(SERVICES, headers=STAFF)
+    answer = client.get("/__admin/requests" + (f"?{query}" if isinstance(query, str) else ""),
+                        params=query if isinstance(query, dict) else None)
+    assert answer.status_code == 400
+    assert answer.json() == {"detail": detail}
+
+
+def test_a_journal_method_filter_ignores_case(client):
+    client.get(SERVICES, headers=STAFF)
+    assert [entry["method"] for entry in journal(client, method="get")] == ["GET"]

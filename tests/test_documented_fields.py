@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from openapi_documents import field_is_required, field_schemas, load, operation, resolve
+from openapi_documents import field_is_required, field_schemas, load, operation, operations, resolve
 
 DOCUMENTED = yaml.safe_load((Path(__file__).with_name("documented_fields.yaml")).read_text())
 JSON = "application/json"
@@ -79,3 +79,22 @@ def test_documented_responses_and_their_fields_are_in_the_spec(entry):
     schema = resolve(load(name), responses[status]).get("content", {}).get(JSON, {}).get("schema")
     assert schema is not None, f"{operation_id} {status} has no {JSON} body"
     assert field_schemas(load(name), schema, field), f"{operation_id} {status}: the body has no {field}"
+
+
+def _all_operations():
+    for name in DOCUMENTED:
+        for op in operations(load(name)):
+            yield pytest.param(name, op, id=f"{name} {op.operation_id}")
+
+
+@pytest.mark.parametrize(("name", "op"), list(_all_operations()))
+def test_operations_beyond_the_published_pages_are_marked_and_name_their_sources(name, op):
+    """shared-decisions 1: what the pages do not document carries `x-beyond-published-pages`
+    and a description saying where its behaviour comes from; what they document does not."""
+    on_a_page = op.operation_id in DOCUMENTED[name]
+    marked = op.spec.get("x-beyond-published-pages")
+    if on_a_page:
+        assert marked is None, f"{op.operation_id} is on a published page but marked as beyond them"
+    else:
+        assert marked is True, f"{op.operation_id} is on no published page (documented_fields.yaml) and unmarked"
+        assert "Sources:" in op.spec.get("description", ""), f"{op.operation_id} does not say where it comes from"

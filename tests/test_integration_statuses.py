@@ -224,3 +224,14 @@ def test_ordering_refuses_other_fields(client, value):
     answer = client.get(STATUSES, headers=STAFF, params={"o": value})
     assert answer.status_code == 400
     assert answer.json() == {"o": [f"Select a valid choice. {value} is not one of the available choices."]}
+
+
+@pytest.mark.parametrize("headers", [STAFF, SUPPORT, OWNER], ids=["staff", "support", "owner"])
+def test_an_integration_status_offering_url_answers_that_offering(client, headers):
+    """The `offering` URL leads somewhere: the provider offering, served for the site agent."""
+    statuses = client.get(STATUSES, headers=headers, params={"page_size": 300}).json()
+    assert statuses
+    for status in statuses:
+        answer = client.get(status["offering"].removeprefix(BASE_URL), headers=headers)
+        assert answer.status_code == 200, status["offering"]
+        assert answer.json()["uuid"] == status["offering"].rstrip("/").rsplit("/", 1)[-1]

@@ -439,3 +439,45 @@ def test_services_of_a_loaded_state_are_listed(client, seed):
     trimmed = {**seed, "services": seed["services"][:2]}
     load_state(client, trimmed)
     assert listed_uuids(client) == by_created(trimmed["services"])
+
+
+# --- a processor's own url -------------------------------------------------------------------
+
+PROCESSOR_NOT_FOUND = {"detail": "No AgentProcessor matches the given query."}
+
+
+def processors_with_services(state: dict) -> list[tuple[dict, dict]]:
+    return [(service, processor) for service in state["services"] for processor in service["processors"]]
+
+
+@pytest.mark.parametrize("role", ["staff", "support", "owner"])
+def test_a_processors_url_answers_the_processor_to_whoever_sees_its_service(client, seed, role):
+    headers = {"staff": STAFF, "support": SUPPORT, "owner": OWNER}[role]
+    visible = {s["uuid"] for s in list_everything(client, SERVICES, headers)}
+    for service in client.get(SERVICES, headers=headers, params={"page_size": 300}).json():
+        for processor in service["processors"]:
+            answer = client.get(processor["url"].removeprefix(BASE_URL), headers=headers)
+            assert answer.status_code == 200, processor["url"]
+            assert answer.json() == {**processor, "service": service["uuid"], "service_name": service["name"]}
+            assert service["uuid"] in visible
+
+
+def test_a_processor_of_a_service_the_caller_cannot_see_is_404(client, seed):
+    owned, foreign = owned_and_foreign(seed)
+    foreign_processors = [p for s, p in processors_with_services({**seed, "services": services_of(seed, foreign)})]
+    assert foreign_processors, "the built-in data has a processor outside the owner's offerings"
+    for processor in foreign_processors:
+        path = f"/api/marketplace-site-agent-processors/{processor['uuid']}/"
+        assert client.get(path, headers=OWNER).json() == PROCESSOR_NOT_FOUND
+        assert client.get(path, headers=USER).status_code == 404
+        assert client.get(path, headers=STAFF).status_code == 200
+
+
+def test_a_registered_processor_is_retrievable_at_its_url_in_either_uuid_spelling(client, seed):
+    service = seed["services"][0]
+    created = client.post(service_path(service["uuid"], "register_processor"), headers=STAFF,
+                          json={"name": "retrievable", "backend_type": "SLURM"}).json()
+    assert client.get(created["url"].removeprefix(BASE_URL), headers=STAFF).json() == created
+    hyphens = f"/api/marketplace-site-agent-processors/{hyphenated(created['uuid'])}/"
+    assert client.get(hyphens, headers=STAFF).json() == created
+    assert client.get(f"/api/marketplace-site-agent-processors/{'0' * 32}/", headers=STAFF).json() == PROCESSOR_NOT_FOUND

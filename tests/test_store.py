@@ -89,8 +89,8 @@ def test_reset_returns_to_the_seed_after_writes(default_data):
     assert store.dump() == seeded
 
 
-def test_now_always_moves_on():
-    store = Store({})
+def test_now_always_moves_on(default_data):
+    store = Store(default_data)
     moments = [store.now() for _ in range(1000)]
     assert all(earlier < later for earlier, later in zip(moments, moments[1:]))
 

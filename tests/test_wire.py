@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_api import PREFACTOR_ID, WALDUR_TIME, json_containers
+from mock_api import DRF_TIME, PREFACTOR_ID, STAFF, json_containers, service_path
 from agent_api_mock.wire import json_bytes, normalize_uuid, parse_time, prefactor_id, prefactor_partition, waldur_time
 
 
@@ -25,10 +25,29 @@ def test_what_is_no_uuid_normalizes_to_none(value):
 
 
 @given(st.datetimes(timezones=st.just(timezone.utc)))
-def test_waldur_times_have_microseconds_and_an_offset_and_read_back(moment):
+def test_waldur_times_are_written_as_drf_writes_them_and_read_back(moment):
     text = waldur_time(moment)
-    assert WALDUR_TIME.match(text)
+    assert DRF_TIME.match(text)
     assert parse_time(text) == moment
+
+
+@pytest.mark.parametrize(("moment", "text"), [
+    (datetime(2025, 1, 6, 9, 0, 0, 123456, tzinfo=timezone.utc), "2025-01-06T09:00:00.123456Z"),
+    (datetime(2025, 1, 6, 9, 0, 0, tzinfo=timezone.utc), "2025-01-06T09:00:00Z"),
+    (datetime(2025, 1, 6, 11, 0, 0, 5, tzinfo=timezone(timedelta(hours=2))), "2025-01-06T09:00:00.000005Z"),
+])
+def test_a_waldur_time_is_utc_with_z_and_no_microseconds_when_they_are_zero(moment, text):
+    assert waldur_time(moment) == text
+
+
+def test_answers_carry_drf_times(client, seed):
+    service = seed["services"][0]
+    answer = client.post(service_path(service["uuid"], "register_processor"), headers=STAFF,
+                         json={"name": "timed", "backend_type": "SLURM"}).json()
+    assert DRF_TIME.match(answer["created"]) and answer["created"] == answer["modified"]
+    listed = client.get(service_path(service["uuid"]), headers=STAFF).json()
+    assert all(DRF_TIME.match(listed[field]) for field in ("created", "modified"))
+    assert seed["services"][0]["created"].endswith("Z"), "the state dump writes them so too"
 
 
 def test_times_without_an_offset_are_utc():

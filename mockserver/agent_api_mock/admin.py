@@ -1,10 +1,12 @@
 """The test-control surface under /__admin/ (WireMock's convention).
 
+    GET    /__admin/            this index: every admin endpoint, its methods and what it does
     POST   /__admin/reset       back to the seed data (journal and faults cleared too)
     GET    /__admin/state       the whole state as JSON      PUT /__admin/state  replace it
-    GET    /__admin/requests    the journal, filtered by ?method=&path=&operation_id=&status=
+    GET    /__admin/requests    the journal, filtered by ?method=&path=&operation_id=&status=&query=
     DELETE /__admin/requests    clear the journal
     GET    /__admin/faults      pending faults    POST /__admin/faults  add one    DELETE: clear
+    POST   /__admin/orders      add a pending order (Create, Update, Terminate) for a resource (resources/orders.py)
 """
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agent_api_mock import resources
 from agent_api_mock.faults import Fault
-from agent_api_mock.store import InvalidData
+from agent_api_mock.journal import filters
+from agent_api_mock.store import InvalidData, StateNotSaved
 from agent_api_mock.wire import json_bytes, strict_json
 
 
@@ -32,43 +36,70 @@ async def _body(request: Request) -> object:
         raise ValueError(f"JSON parse error - {error}") from None
 
 
+async def index(request: Request) -> Response:
+    """This index of the admin surface."""
+    return _json({"endpoints": [
+        {"path": route.path, "methods": sorted(route.methods - {"HEAD"}),
+         "description": " ".join((route.endpoint.__doc__ or "").split())}
+        for route in ROUTES if isinstance(route, Route)
+    ]})
+
+
 async def reset(request: Request) -> Response:
+    """POST: back to the seed data; the journal and pending faults are cleared too. 503 when the
+    --state file refuses the write (nothing is changed then)."""
     mock = request.scope["mock"]
-    mock.store.reset()
+    try:
+        mock.store.reset()
+    except StateNotSaved as error:
+        return _error(str(error), 503)
     mock.journal.clear()
     mock.faults.pending.clear()
     return _json({"detail": "State reset to the seed data."})
 
 
 async def state(request: Request) -> Response:
+    """GET: the whole state as JSON (the --data format). PUT: replace it; a body that breaks the
+    data format (data/state.schema.json) or refers to nothing is a 400 naming the item, and the old
+    state stays."""
     mock = request.scope["mock"]
     if request.method == "GET":
         return _json(mock.store.dump())
     try:
         mock.store.load(await _body(request))
     except (ValueError, InvalidData) as error:
-        return _error(f"Invalid state: {error}")
+        return _error(f"Invalid state in the request body: {error}")
+    except StateNotSaved as error:
+        return _error(str(error), 503)
     return _json({"detail": "State loaded."})
 
 
 async def requests(request: Request) -> Response:
-    journal = request.scope["mock"].journal
+    """GET: the journal of API requests (method, path, query, headers with credentials masked,
+    body, status, duration_ms, operation_id), filtered by method, path, operation_id, status and
+    query; an unknown or malformed filter is a 400. DELETE: clear it."""
+    mock = request.scope["mock"]
     if request.method == "DELETE":
-        journal.clear()
+        mock.journal.clear()
         return Response(status_code=204)
-    criteria = {key: value for key, value in request.query_params.items()
-                if key in ("method", "path", "operation_id", "status", "query")}
-    return _json(journal.entries(**criteria))
+    try:
+        criteria = filters(request.query_params.multi_items(), mock.operations.operation_ids)
+    except ValueError as error:
+        return _error(str(error))
+    return _json(mock.journal.entries(**criteria))
 
 
 async def faults(request: Request) -> Response:
+    """GET: the pending faults. POST {"operation_id", "status", "latency_ms", "times"}: the next
+    `times` requests of that operation get that documented error status (with the spec's body)
+    and/or that delay; anything else is a 400. DELETE: clear them."""
     mock = request.scope["mock"]
     if request.method == "DELETE":
         mock.faults.pending.clear()
         return Response(status_code=204)
     if request.method == "POST":
         try:
-            fault = Fault.from_json(await _body(request), mock.operations.operation_ids)
+            fault = Fault.from_json(await _body(request), mock.operations)
         except ValueError as error:
             return _error(str(error))
         mock.faults.pending.append(fault)
@@ -77,8 +108,10 @@ async def faults(request: Request) -> Response:
 
 
 ROUTES = [
+    Route("/__admin/", index, methods=["GET"]),
     Route("/__admin/reset", reset, methods=["POST"]),
     Route("/__admin/state", state, methods=["GET", "PUT"]),
     Route("/__admin/requests", requests, methods=["GET", "DELETE"]),
     Route("/__admin/faults", faults, methods=["GET", "POST", "DELETE"]),
+    *resources.ADMIN_ROUTES,
 ]

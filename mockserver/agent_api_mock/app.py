@@ -31,7 +31,7 @@ from agent_api_mock.journal import Journal
 from agent_api_mock.faults import Faults
 from agent_api_mock.middleware import BufferBody, JsonErrorsOnly, ProvideMock, RecordRequests, SimulateTrouble
 from agent_api_mock.specs import OperationIndex, document
-from agent_api_mock.store import Store
+from agent_api_mock.store import StateNotSaved, Store
 from agent_api_mock.validation import PrefactorBodyValidator, WaldurBodyValidator, WaldurParameterValidator
 
 log = logging.getLogger("mockserver")
@@ -54,6 +54,8 @@ def problem_answer(request: ConnexionRequest, error: Exception):
     path, method = request.url.path, request.method
     if isinstance(error, ApiError):
         answer = error
+    elif isinstance(error, StateNotSaved):
+        answer = error_for_path(path, 503, str(error))
     elif isinstance(error, OAuthProblem):
         answer = error_for_path(path, 401, NOT_PROVIDED, "The API token is missing or invalid.", WWW_AUTHENTICATE)
         if path.startswith("/api/v1/"):

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import socket
 import sqlite3
 import sys
 import warnings
@@ -13,7 +15,7 @@ import uvicorn
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 from agent_api_mock.app import create_app  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
-from agent_api_mock.store import DEFAULT_DATA, InvalidData, Store, load_data_file  # noqa: E402
+from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, Store, load_data_file  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,16 +61,59 @@ class AnnouncingServer(uvicorn.Server):
                 return
 
 
+def reason(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror  # the file name is already in the message
+    return str(error) if isinstance(error, InvalidData) else f"{type(error).__name__}: {error}"
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before uvicorn starts, so that a taken port is one line and
+    not a start-up log followed by uvicorn's own error."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as error:
+        sys.exit(f"mockserver: cannot listen on {host}:{port}: {getattr(error, 'strerror', None) or error}")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            sys.exit(f"mockserver: port {port} on {host} is already in use (try another --port, or --port 0 for a free one)")
+        sys.exit(f"mockserver: cannot listen on {host}:{port}: {error.strerror or error}")
+    return sock
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    try:
+        serve(parse_args(argv))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: uvicorn has shut down cleanly; a traceback would only alarm
+
+
+def serve(args: argparse.Namespace) -> None:
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if args.log_level != "debug":
         logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
     try:
+        data = load_data_file(args.data)
+    except (OSError, InvalidData) as error:
+        sys.exit(f"mockserver: cannot load {args.data}: {reason(error)}")
+    try:
         durable = SqliteState(args.state) if args.state else None
-        store = Store(load_data_file(args.data), durable=durable)
-    except (OSError, InvalidData, ValueError, sqlite3.Error) as error:
-        sys.exit(f"mockserver: cannot load {args.state or args.data}: {error}")
+        store = Store(data, durable=durable)
+    except (InvalidSavedState, OSError, sqlite3.Error) as error:
+        sys.exit(f"mockserver: cannot load {args.state}: {reason(error)}")
+    except InvalidData as error:
+        sys.exit(f"mockserver: cannot load {args.data}: {error}")
+    sock = listening_socket(args.host, args.port)
     app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
-    AnnouncingServer(config, store, not args.no_admin).run()
+    try:
+        AnnouncingServer(config, store, not args.no_admin).run(sockets=[sock])
+    finally:
+        sock.close()
+        if durable is not None:
+            durable.close()

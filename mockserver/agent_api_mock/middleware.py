@@ -7,7 +7,8 @@ from http import HTTPStatus
 from starlette.responses import Response
 
 from agent_api_mock.errors import ApiError, error_for_path
-from agent_api_mock.faults import apply_fault, preferred, simulated_answer
+from agent_api_mock.faults import apply_fault, simulated_answer, steering
+from agent_api_mock.journal import now, recorded_headers
 from agent_api_mock.wire import json_bytes
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -107,7 +108,8 @@ class BufferBody:
 
 
 class RecordRequests:
-    """Journals every API request (not the admin surface) with the status it got."""
+    """Journals every API request (not the admin surface) with its headers, the status it got and
+    the time the answer took (to its last byte)."""
 
     def __init__(self, app):
         self.app = app
@@ -116,6 +118,7 @@ class RecordRequests:
         if scope["type"] != "http" or scope["path"].startswith("/__admin"):
             return await self.app(scope, receive, send)
         status = 500
+        started, clock = now()
 
         async def send_(message):
             nonlocal status
@@ -130,8 +133,10 @@ class RecordRequests:
             operation = mock.operations.find(scope["method"], scope["path"])
             mock.journal.record(method=scope["method"], path=scope["path"],
                                 query=scope.get("query_string", b"").decode("latin-1"),
+                                headers=recorded_headers(scope["headers"]),
                                 body=scope["state"].get(RAW_BODY_KEY, b""), status=status,
-                                operation_id=operation.operation_id if operation else None)
+                                operation_id=operation.operation_id if operation else None,
+                                started=started, duration_ms=(now()[1] - clock) * 1000)
 
 
 class SimulateTrouble:
@@ -151,10 +156,12 @@ class SimulateTrouble:
                 await apply_fault(fault)
                 if fault.status is not None:
                     return await answer(simulated_answer(operation, fault.status, None, scope["path"]), scope, receive, send)
-            prefer = preferred(dict(scope["headers"]).get(b"prefer", b"").decode("latin-1"))
-            if "code" in prefer and prefer["code"].isdigit():
-                status = int(prefer["code"])
-                if operation.documented_answer(status, prefer.get("example")) is not None and status >= 300:
-                    return await answer(simulated_answer(operation, status, prefer.get("example"), scope["path"]),
-                                        scope, receive, send)
+            prefer = dict(scope["headers"]).get(b"prefer")
+            if prefer is not None:
+                try:
+                    steered = steering(operation, prefer.decode("latin-1"))
+                except ValueError as refusal:
+                    return await answer(error_for_path(scope["path"], 400, str(refusal)), scope, receive, send)
+                if steered is not None:
+                    return await answer(simulated_answer(operation, *steered, scope["path"]), scope, receive, send)
         await self.app(scope, receive, send)

@@ -11,8 +11,26 @@ import json
 import sqlite3
 from pathlib import Path
 
-ROW_KINDS = ("service", "agent", "idempotency_key")
-PER_ROW = {"services": "service", "agents": "agent", "idempotency_keys": "idempotency_key"}
+from agent_api_mock.resources import FAMILIES
+
+# The state's lists that clients write to, one row per item: field -> (row kind, the item's key).
+# Everything else is one "base" row, rewritten only when a whole state is loaded.
+# An update keeps the row where it was (INSERT OR REPLACE would move it to the end), so a
+# restart lists items in the order readers saw them.
+UPSERT = "INSERT INTO rows (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value"
+PER_ROW = {"services": ("service", "uuid"), "agents": ("agent", "id"), "idempotency_keys": ("idempotency_key", "key"),
+           # agents register identities; the resource families keep rows named after their lists
+           "identities": ("identities", "uuid"), **{family.name: (family.name, "uuid") for family in FAMILIES}}
+ROW_KINDS = tuple(kind for kind, _ in PER_ROW.values())
+
+
+def _roll_back(db: sqlite3.Connection) -> None:
+    """Leave no transaction open after a failed write (the failure itself is what the caller sees)."""
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 class SqliteState:
@@ -29,27 +47,28 @@ class SqliteState:
         if not base:
             return None
         state = base[0]
-        for field, kind in PER_ROW.items():
-            state[field] = [json.loads(value) for row_kind, _, value in rows if row_kind == kind]
+        for field, (kind, _) in PER_ROW.items():
+            items = [json.loads(value) for row_kind, _, value in rows if row_kind == kind]
+            if items or field not in state:  # files written before a list had rows keep it in the base row
+                state[field] = items
         return state
 
     def replace(self, state: dict) -> None:
         base = {field: value for field, value in state.items() if field not in PER_ROW}
         rows = [("base", "state", json.dumps(base))]
-        rows += [("service", s["uuid"], json.dumps(s)) for s in state["services"]]
-        rows += [("agent", a["id"], json.dumps(a)) for a in state["agents"]]
-        rows += [("idempotency_key", k["key"], json.dumps(k)) for k in state["idempotency_keys"]]
+        rows += [(kind, str(item[key]), json.dumps(item))
+                 for field, (kind, key) in PER_ROW.items() for item in state.get(field, [])]
         with self._transaction():
             self._db.execute("DELETE FROM rows")
             self._db.executemany("INSERT INTO rows (kind, key, value) VALUES (?, ?, ?)", rows)
 
     def save(self, kind: str, key: str, value: dict) -> None:
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO rows (kind, key, value) VALUES (?, ?, ?)", (kind, key, json.dumps(value)))
+            self._db.execute(UPSERT, (kind, key, json.dumps(value)))
 
     def save_many(self, rows: list[tuple[str, str, dict]]) -> None:
         with self._transaction():
-            self._db.executemany("INSERT OR REPLACE INTO rows (kind, key, value) VALUES (?, ?, ?)",
+            self._db.executemany(UPSERT,
                                  [(kind, key, json.dumps(value)) for kind, key, value in rows])
 
     def close(self) -> None:
@@ -63,5 +82,12 @@ class SqliteState:
                 db.execute("BEGIN IMMEDIATE")
 
             def __exit__(self, kind, error, traceback):
-                db.execute("COMMIT" if kind is None else "ROLLBACK")
+                if kind is None:
+                    try:
+                        db.execute("COMMIT")
+                        return
+                    except sqlite3.Error:
+                        _roll_back(db)
+                        raise
+                _roll_back(db)
         return Transaction()

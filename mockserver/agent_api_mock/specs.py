@@ -36,22 +36,39 @@ class Operation:
     operation_id: str
     spec: dict
 
+    @property
+    def responses(self) -> dict:
+        return self.spec.get("responses", {})
+
+    def documented_statuses(self) -> list[str]:
+        """The response keys, numbers first (`default` documents any error status)."""
+        return sorted(self.responses, key=lambda key: (not key.isdigit(), key))
+
+    def documents(self, status: int) -> bool:
+        return str(status) in self.responses or (400 <= status <= 599 and "default" in self.responses)
+
+    def examples(self, status: int | str) -> dict[str, object]:
+        """The named examples of one response (its JSON body), in the document's order."""
+        response = resolve(self.api, self.responses.get(str(status), {}))
+        media = (response.get("content") or {}).get("application/json", {})
+        return {name: resolve(self.api, value).get("value") for name, value in media.get("examples", {}).items()}
+
     def documented_answer(self, status: int, example: str | None = None) -> tuple[int, object] | None:
-        """The status and an example body the spec documents for `status` (or `default`)."""
-        responses = self.spec.get("responses", {})
-        response = responses.get(str(status))
-        if response is None:
-            # `default` documents an envelope, not a status: the caller builds one for `status`.
-            return (status, None) if status >= 400 and "default" in responses else None
-        response = resolve(self.api, response)
-        media = response.get("content", {}).get("application/json")
-        if media is None:
-            return status, None
-        examples = {name: resolve(self.api, value).get("value") for name, value in media.get("examples", {}).items()}
+        """The status and an example body the spec documents for `status` (or `default`); the
+        body is None when no example fits (`default` documents an envelope, not a status: the
+        caller builds one for `status`)."""
+        key = str(status) if str(status) in self.responses else (
+            "default" if status >= 400 and "default" in self.responses else None)
+        if key is None:
+            return None
+        examples = self.examples(key)
         if example is not None:
             return (status, examples[example]) if example in examples else None
+        if key == "default":
+            return status, None
         if examples:
             return status, next(iter(examples.values()))
+        media = (resolve(self.api, self.responses[key]).get("content") or {}).get("application/json", {})
         return status, media.get("example")
 
     def documented_headers(self, status: int) -> dict[str, str]:
@@ -89,6 +106,10 @@ class OperationIndex:
         if "GET" in methods:
             methods.add("HEAD")
         return sorted(methods)
+
+    def by_id(self, operation_id: str) -> Operation | None:
+        return next((op for _, operations in self._paths for op in operations.values()
+                     if op.operation_id == operation_id), None)
 
     @property
     def operation_ids(self) -> set[str]:

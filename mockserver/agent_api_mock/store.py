@@ -2,18 +2,41 @@
 
 The state is loaded from (and dumped to) one plain data format, the same for the seed
 YAML files, `/__admin/state` and the optional SQLite file: a dict of lists of objects
-whose uuids are hex strings and whose times are ISO 8601 strings.
+whose uuids are hex strings and whose times are ISO 8601 strings. The format is described
+once, as a JSON Schema (data/state.schema.json, checked by data_format.check() on every load).
+
+Writes: one path, `Store.transaction()`. Every method that changes the state does so inside
+`with self.transaction() as change:`, and tells the change what it touches before touching it:
+
+    change.keep(entity)            before changing an entity (a dataclass) in place
+    change.put(mapping, key, item) to add or replace an item of a dict of entities
+    change.save(kind, key, row)    the row (dump format) to store for it (persistence.PER_ROW), or a
+                                   function that makes it: called only when a --state file stores it
+
+When the block ends, the rows are committed to the `--state` database in one SQLite
+transaction, and only then is the change visible: handlers and store methods run on the event
+loop without awaiting in between, so no reader sees a write before it is stored. If storing
+fails (read-only file, full disk, any sqlite3 or OS error) or the block raises, every kept
+entity and put item is restored and the write is refused: a storage failure raises
+StateNotSaved, which the app answers with 503 in the API's own error format. So what readers
+see is always what a restart would load. Loading a whole state (PUT /__admin/state, reset) is
+a transaction too: the new state is checked, stored, and only then replaces the old one.
 """
 from __future__ import annotations
 
 import copy
 import json
+import dataclasses
+import logging
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
 
+from agent_api_mock.data_format import InvalidData, check
 from agent_api_mock.wire import MAX_JSON_DEPTH, hex_uuid, json_depth, normalize_uuid, parse_time, utcnow, waldur_time
 
 DEFAULT_DATA = Path(__file__).parent / "data" / "default.yaml"
@@ -26,9 +49,61 @@ INTEGRATION_STATUSES = ("Unknown", "Active", "Disconnected")
 STALE_AFTER = timedelta(hours=24)
 
 
-class InvalidData(ValueError):
-    """Seed or state data that does not describe a consistent state."""
+log = logging.getLogger("mockserver")
 
+__all__ = ["InvalidData", "StateNotSaved", "Store", "load_data_file"]
+
+
+class StateNotSaved(Exception):
+    """The storage refused a write (read-only or full disk...); memory was left as it was."""
+
+
+class InvalidSavedState(InvalidData):
+    """The `--state` file holds a state that does not load (the seed was fine)."""
+
+
+class Change:
+    """One write in progress: how to undo it, and the rows that store it (see the module docstring)."""
+
+    def __init__(self):
+        self.rows: list[tuple[str, str, dict]] = []
+        self.whole_state = False
+        self._undo: list = []
+
+    def keep(self, entity) -> None:
+        """Remember `entity`'s fields so that they can be put back. Containers in its fields (a
+        service's processors) are copied and the entities inside kept too; JSON values are shared,
+        since the store replaces a JSON value and never changes one in place."""
+        fields = dict(entity.__dict__)
+        for name, value in fields.items():
+            if isinstance(value, (dict, list)):
+                fields[name] = copy.copy(value)
+                for item in (value.values() if isinstance(value, dict) else value):
+                    if dataclasses.is_dataclass(item):
+                        self.keep(item)
+        self._undo.append(lambda: entity.__dict__.update(fields))
+
+    def put(self, mapping: dict, key, item) -> None:
+        """`mapping[key] = item`, undone by restoring the old item or removing the key."""
+        missing = object()
+        old = mapping.get(key, missing)
+        mapping[key] = item
+        self._undo.append(lambda: mapping.pop(key, None) if old is missing else mapping.__setitem__(key, old))
+
+    def save(self, kind: str, key: str, row) -> None:
+        """Store `row` (a dict, or a function returning one, for rows costly to build) with the change."""
+        self.rows.append((kind, key, row))
+
+    def stored_rows(self) -> list[tuple[str, str, dict]]:
+        return [(kind, key, row() if callable(row) else row) for kind, key, row in self.rows]
+
+    def on_undo(self, step) -> None:
+        """Any other way back, for changes that are neither an entity's fields nor a dict item."""
+        self._undo.append(step)
+
+    def undo(self) -> None:
+        for step in reversed(self._undo):
+            step()
 
 @dataclass
 class User:
@@ -98,33 +173,61 @@ class Store:
         self._seed = data if data is not None else load_data_file(DEFAULT_DATA)
         self._last_moment = utcnow()
         self._durable = None
+        fresh = _parse_state(self._seed)  # a bad seed is refused even when a saved state wins over it
         saved = durable.load() if durable is not None else None
-        self.load(saved if saved is not None else self._seed)
+        if saved is not None:
+            try:
+                fresh = _parse_state(saved)
+            except InvalidData as error:
+                raise InvalidSavedState(str(error)) from None
+        self._publish(fresh)
         self._durable = durable
         if durable is not None and saved is None:
             durable.replace(self.dump())
 
     # --- whole-state operations -------------------------------------------------------
 
-    def load(self, data: dict) -> None:
-        """Replace the whole state; on invalid data raise InvalidData and keep the old state."""
+    @contextmanager
+    def transaction(self):
+        """The one way state changes: see the module docstring."""
+        change = Change()
         try:
-            fresh = _parse_state(data)
-        except InvalidData:
+            yield change
+            if self._durable is not None:
+                if change.whole_state:
+                    self._durable.replace(self.dump())
+                elif change.rows:
+                    self._durable.save_many(change.stored_rows())
+        except (sqlite3.Error, OSError) as error:
+            change.undo()
+            log.error("a write could not be stored, and was undone: %s", error)
+            raise StateNotSaved(f"The state could not be saved ({error}); nothing was changed.") from error
+        except BaseException:
+            change.undo()
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise InvalidData(f"{type(error).__name__}: {error}") from error
+
+    def load(self, data: dict) -> None:
+        """Replace the whole state. Invalid data raises InvalidData, a storage failure
+        StateNotSaved; either way the old state stays."""
+        fresh = _parse_state(data)
+        with self.transaction() as change:
+            old = dict(self.__dict__)
+            change.on_undo(lambda: (self.__dict__.clear(), self.__dict__.update(old)))
+            change.whole_state = True
+            self._publish(fresh)
+
+    def _publish(self, fresh: dict) -> None:
         self.__dict__.update(fresh)
         self._index()
-        if self._durable is not None:
-            self._durable.replace(self.dump())
 
     def _index(self) -> None:
-        """Indexes for the list filters. Clients cannot create or delete services or statuses,
-        so they change only when a whole state is loaded."""
+        """Indexes for the list filters. Clients cannot delete services or create statuses, so
+        they change only when a whole state is loaded, or a service is added (add_service)."""
         self.services_by_identity: dict[str, list[Service]] = {}
         for service in self.services.values():
             self.services_by_identity.setdefault(service.identity, []).append(service)
+        self.service_of_processor = {processor.uuid: service for service in self.services.values()
+                                     for processor in service.processors.values()}
         statuses = list(self.integration_statuses.values())
         self.status_positions = {status.uuid: position for position, status in enumerate(statuses)}
         self.statuses_by_offering: dict[str, list[IntegrationStatus]] = {}
@@ -157,10 +260,7 @@ class Store:
             },
             "customers": list(self.customers.values()),
             "offerings": list(self.offerings.values()),
-            "identities": [
-                {**identity, "last_restarted": waldur_time(identity["last_restarted"])}
-                for identity in self.identities.values()
-            ],
+            "identities": [_dump_identity(identity) for identity in self.identities.values()],
             "services": [_dump_service(s) for s in self.services.values()],
             "event_subscriptions": [
                 {**sub, "created": waldur_time(sub["created"]), "observable_objects": sub["observable_objects"],
@@ -179,6 +279,7 @@ class Store:
                 {"key": key, "request": request, "agent": agent_id}
                 for key, (request, agent_id) in self.idempotency_keys.items()
             ],
+            **{family.name: list(getattr(self, family.name).values()) for family in registered_families()},
         }
 
     def now(self) -> datetime:
@@ -211,47 +312,81 @@ class Store:
         key = normalize_uuid(uuid)
         return self.integration_statuses.get(key) if key else None
 
+    def processor(self, uuid: str) -> tuple[Service, Processor] | None:
+        """A processor by its uuid, with the service it belongs to."""
+        service = self.service_of_processor.get(normalize_uuid(uuid) or "")
+        if service is None:
+            return None
+        return service, next(p for p in service.processors.values() if p.uuid == normalize_uuid(uuid))
+
     # --- Waldur writes -------------------------------------------------------------------
 
     def register_processor(self, service: Service, name: str, backend_type: str,
                            backend_version: str | None) -> tuple[Processor, bool]:
         """Create the service's processor of that name, or update it; True when created."""
-        now = self.now()
-        processor = service.processors.get(name)
-        created = processor is None
-        if created:
-            processor = Processor(hex_uuid(), name, backend_type, backend_version, None, now, now)
-            service.processors[name] = processor
-        else:
-            processor.backend_type = backend_type
-            processor.backend_version = backend_version
-            processor.last_run = now
-            processor.modified = now
-        service.encoded = None
-        self._keep_service(service)
+        with self.transaction() as change:
+            change.keep(service)
+            now = self.now()
+            processor = service.processors.get(name)
+            created = processor is None
+            if created:
+                processor = Processor(hex_uuid(), name, backend_type, backend_version, None, now, now)
+                service.processors[name] = processor
+                change.put(self.service_of_processor, processor.uuid, service)
+            else:
+                processor.backend_type = backend_type
+                processor.backend_version = backend_version
+                processor.last_run = now
+                processor.modified = now
+            service.encoded = None
+            change.save("service", service.uuid, lambda: _dump_service(service))
         return processor, created
 
     def set_statistics(self, service: Service, statistics: object) -> None:
-        service.statistics = copy.deepcopy(statistics)
-        service.modified = self.now()
-        service.encoded = None
-        self._keep_service(service)
+        with self.transaction() as change:
+            change.keep(service)
+            service.statistics = copy.deepcopy(statistics)
+            service.modified = self.now()
+            service.encoded = None
+            change.save("service", service.uuid, lambda: _dump_service(service))
 
-    def _keep_service(self, service: Service) -> None:
-        if self._durable is not None:
-            self._durable.save("service", service.uuid, _dump_service(service))
+    # --- the resource families (agent_api_mock.resources) --------------------------------
+
+    def put(self, *entities: tuple[str, dict]) -> None:
+        """Add or replace entities, given as (family, entity) with the entity in the data format
+        (identities and the registered families): all stored in one transaction, or none."""
+        with self.transaction() as change:
+            for family, entity in entities:
+                change.put(getattr(self, family), entity["uuid"], entity)
+                change.save(family, entity["uuid"], _dump_identity(entity) if family == "identities" else entity)
+
+    def add_service(self, service: Service) -> None:
+        """A service an agent registered (register_service)."""
+        with self.transaction() as change:
+            change.put(self.services, service.uuid, service)
+            services = self.services_by_identity.setdefault(service.identity, [])
+            services.append(service)
+            change.on_undo(lambda: services.remove(service))
+            change.save("service", service.uuid, lambda: _dump_service(service))
+
+    def set_service_mode(self, service: Service, mode: str) -> None:
+        with self.transaction() as change:
+            change.keep(service)
+            service.mode = mode
+            service.modified = self.now()
+            service.encoded = None
+            change.save("service", service.uuid, lambda: _dump_service(service))
 
     # --- Prefactor -----------------------------------------------------------------------
 
     def add_agent(self, details: dict, idempotency_key: str | None, request: dict) -> None:
-        self.agents[details["id"]] = Agent(details["id"], details)
-        rows = [("agent", details["id"], details)]
-        if idempotency_key is not None:
-            self.idempotency_keys[idempotency_key] = (copy.deepcopy(request), details["id"])
-            rows.append(("idempotency_key", idempotency_key,
-                         {"key": idempotency_key, "request": request, "agent": details["id"]}))
-        if self._durable is not None:
-            self._durable.save_many(rows)
+        with self.transaction() as change:
+            change.put(self.agents, details["id"], Agent(details["id"], details))
+            change.save("agent", details["id"], details)
+            if idempotency_key is not None:
+                change.put(self.idempotency_keys, idempotency_key, (copy.deepcopy(request), details["id"]))
+                change.save("idempotency_key", idempotency_key,
+                            {"key": idempotency_key, "request": request, "agent": details["id"]})
 
 
 def load_data_file(path: str | Path) -> dict:
@@ -260,12 +395,28 @@ def load_data_file(path: str | Path) -> dict:
     objects load in seconds, not minutes)."""
     text = Path(path).read_bytes()
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except ValueError:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    if not isinstance(data, dict):
-        raise InvalidData(f"{path}: the data file must hold a mapping")
-    return data
+        pass
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        raise InvalidData(f"{where}malformed YAML: {problem}" + (f" ({context})" if context else "")) from None
+
+
+def registered_families():
+    """The entity families of agent_api_mock.resources, each in its own module. Imported here,
+    when a state is loaded, because those modules import the request layer, which imports this one."""
+    from agent_api_mock.resources import FAMILIES
+    return FAMILIES
+
+
+def _dump_identity(identity: dict) -> dict:
+    return {**identity, **{name: waldur_time(identity[name]) for name in ("last_restarted", "created", "modified")}}
 
 
 def _dump_service(service: Service) -> dict:
@@ -302,13 +453,21 @@ def free_json(value: object) -> object:
 
 
 def _parse_state(data: dict) -> dict:
-    if not isinstance(data, dict):
-        raise InvalidData("the state must be a mapping")
+    """The store's fields for `data`, after data_format.check(); what a schema cannot check
+    (references between items, nesting depth, dates) raises InvalidData here."""
+    check(data)
+    try:
+        return _build_state(data)
+    except InvalidData:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as error:  # a gap in the schema: still a 400
+        raise InvalidData(f"{type(error).__name__}: {error}") from error
+
+
+def _build_state(data: dict) -> dict:
     users = {}
     for u in data.get("users", []):
         role = u.get("role", "user")
-        if role not in ("staff", "support", "user"):
-            raise InvalidData(f"user {u.get('token')!r}: unknown role {role!r}")
         users[str(u["token"])] = User(str(u["token"]), str(u.get("username", u["token"])), role,
                                       frozenset(_hex(c, "owner_of") for c in u.get("owner_of", [])))
     prefactor = data.get("prefactor") or {}
@@ -317,30 +476,39 @@ def _parse_state(data: dict) -> dict:
         key = _hex(c["uuid"], "customer")
         customers[key] = {"uuid": key, "name": str(c["name"])}
     offerings = {}
-    for o in data.get("offerings", []):
+    for at, o in enumerate(data.get("offerings", [])):
         key = _hex(o["uuid"], "offering")
         customer = _hex(o["customer"], "offering customer")
         if customer not in customers:
-            raise InvalidData(f"offering {key}: unknown customer {customer}")
+            raise InvalidData(f"offerings[{at}].customer: unknown customer {customer}")
         parent = _hex(o["parent"], "offering parent") if o.get("parent") else None
-        offerings[key] = {"uuid": key, "name": str(o["name"]), "slug": str(o["slug"]), "customer": customer, "parent": parent}
+        offerings[key] = {"uuid": key, "name": str(o["name"]), "slug": str(o["slug"]), "customer": customer, "parent": parent,
+                          # what the site agent reads of an offering (resources/offerings.py)
+                          "type": str(o.get("type", "Marketplace.Basic")),
+                          "plugin_options": free_json(o.get("plugin_options", {})),
+                          "components": free_json(o.get("components", []))}
     identities = {}
-    for i in data.get("identities", []):
+    for at, i in enumerate(data.get("identities", [])):
         key = _hex(i["uuid"], "identity")
         offering = _hex(i["offering"], "identity offering")
         if offering not in offerings:
-            raise InvalidData(f"identity {key}: unknown offering {offering}")
+            raise InvalidData(f"identities[{at}].offering: unknown offering {offering}")
         identities[key] = {"uuid": key, "name": str(i["name"]), "offering": offering,
-                           "version": i.get("version"), "last_restarted": parse_time(i["last_restarted"])}
+                           "version": i.get("version"), "last_restarted": parse_time(i["last_restarted"]),
+                           # what an agent registers (resources/identities.py); seed identities lack it
+                           "created": parse_time(i.get("created", i["last_restarted"])),
+                           "modified": parse_time(i.get("modified", i.get("created", i["last_restarted"]))),
+                           "created_by": _hex(i["created_by"], "identity created_by") if i.get("created_by") else None,
+                           "dependencies": free_json(i.get("dependencies", [])),
+                           "config_file_path": i.get("config_file_path"),
+                           "config_file_content": i.get("config_file_content")}
     services = {}
-    for s in sorted(data.get("services", []), key=lambda s: parse_time(s["created"])):
+    for at, s in sorted(enumerate(data.get("services", [])), key=lambda pair: parse_time(pair[1]["created"])):
         key = _hex(s["uuid"], "service")
         identity = _hex(s["identity"], "service identity")
         if identity not in identities:
-            raise InvalidData(f"service {key}: unknown identity {identity}")
+            raise InvalidData(f"services[{at}].identity: unknown identity {identity}")
         state = s.get("state", "Active")
-        if state not in SERVICE_STATE_CODES:
-            raise InvalidData(f"service {key}: unknown state {state!r}")
         service = Service(key, identity, str(s["name"]), s.get("mode"), SERVICE_STATE_CODES[state],
                           free_json(s.get("statistics", {})), parse_time(s["created"]), parse_time(s["modified"]))
         for p in s.get("processors", []):
@@ -349,13 +517,11 @@ def _parse_state(data: dict) -> dict:
                 parse_time(p.get("last_run")), parse_time(p["created"]), parse_time(p["modified"]))
         services[key] = service
     statuses = {}
-    for st in data.get("integration_statuses", []):
+    for at, st in enumerate(data.get("integration_statuses", [])):
         key = _hex(st["uuid"], "integration status")
         offering = _hex(st["offering"], "integration status offering")
         if offering not in offerings:
-            raise InvalidData(f"integration status {key}: unknown offering {offering}")
-        if st["agent_type"] not in AGENT_TYPE_CODES or st["status"] not in INTEGRATION_STATUSES:
-            raise InvalidData(f"integration status {key}: unknown agent type or status")
+            raise InvalidData(f"integration_statuses[{at}].offering: unknown offering {offering}")
         statuses[key] = IntegrationStatus(key, offering, AGENT_TYPE_CODES[st["agent_type"]], st["status"],
                                           parse_time(st.get("last_request_timestamp")))
     subscriptions = [
@@ -377,7 +543,7 @@ def _parse_state(data: dict) -> dict:
         str(entry["key"]): (free_json(entry["request"]), str(entry["agent"]))
         for entry in data.get("idempotency_keys", [])
     }
-    return {
+    fresh = {
         "users": users,
         "prefactor_tokens": frozenset(str(t) for t in prefactor.get("tokens", [])),
         "partition_id": str(prefactor.get("partition_id", "013xrzp12g3nqk8nx0y2vfkg4s3jp2qr")),
@@ -394,3 +560,14 @@ def _parse_state(data: dict) -> dict:
         "agents": agents,
         "idempotency_keys": idempotency_keys,
     }
+    for family in registered_families():
+        table = fresh[family.name] = {}
+        for at, item in enumerate(data.get(family.name, [])):
+            try:
+                entity = family.parse(item, fresh)
+            except KeyError as error:
+                raise InvalidData(f"{family.name}[{at}]: {error.args[0]!r} is required") from None
+            except (TypeError, ValueError) as error:  # resources.family.InvalidItem among them
+                raise InvalidData(f"{family.name}[{at}]: {error}") from None
+            table[entity["uuid"]] = entity
+    return fresh

@@ -28,7 +28,13 @@ def utcnow() -> datetime:
 
 
 def waldur_time(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="microseconds")
+    """As Django REST Framework's encoder writes a date-time (Waldur: UTC): `isoformat()` with
+    `+00:00` as `Z`, so `2025-01-06T09:00:00.123456Z`, and `2025-01-06T09:00:00Z` when the
+    microseconds are zero."""
+    if moment is None:
+        return None
+    text = moment.astimezone(timezone.utc).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def prefactor_time(moment: datetime) -> str:

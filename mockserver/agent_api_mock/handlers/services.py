@@ -1,4 +1,5 @@
-"""Site-agent services: list, count, retrieve, register_processor, set_statistics."""
+"""Site-agent services: list, count, retrieve, register_processor, set_statistics; and
+retrieving one of their processors."""
 from __future__ import annotations
 
 from connexion import request
@@ -15,6 +16,7 @@ from agent_api_mock.wire import normalize_uuid, parse_time, waldur_time
 SERVICES_PATH = "/api/marketplace-site-agent-services/"
 PROCESSORS_PATH = "/api/marketplace-site-agent-processors/"
 NOT_FOUND = "No AgentService matches the given query."
+PROCESSOR_NOT_FOUND = "No AgentProcessor matches the given query."
 PERMISSION_DENIED = "You do not have permission to perform this action."
 
 
@@ -103,6 +105,16 @@ async def marketplace_site_agent_services_set_statistics(uuid: str):
     body = request_body(request)
     mock().store.set_statistics(service, body["statistics"])
     return encoded_response(encoded(service, site(), render_service))
+
+
+async def marketplace_site_agent_processors_retrieve(uuid: str):
+    """Visible to whoever can see the processor's service (AgentProcessorViewSet)."""
+    store = mock().store
+    found = store.processor(uuid)
+    if found is None or not store.can_see_service(current_user(request), found[0]):
+        raise waldur_detail(404, PROCESSOR_NOT_FOUND)
+    service, processor = found
+    return json_response(render_processor(processor, site(), service))
 
 
 def visible_service(uuid: str) -> Service:

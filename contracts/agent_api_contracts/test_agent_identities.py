@@ -1,0 +1,145 @@
+"""Rules of agent identities and their services: how waldur-site-agent registers itself
+(beyond the published pages; docs/sources.md, "Agent identities")."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent_api_contracts import strategies
+from agent_api_contracts.discovery import CONNECTION_STATS, SERVICES, everything, manageable_services
+from agent_api_contracts.evidence import Rule
+
+pytestmark = [pytest.mark.waldur, pytest.mark.writes]
+
+IDENTITIES = "/api/marketplace-site-agent-identities/"
+SOURCE = "docs/sources.md#agent-identities"
+
+IDENTITY_REGISTRATION_IS_IDEMPOTENT = Rule(
+    "identity_registration_is_idempotent_by_name",
+    "Registering an identity creates it, or updates it on the same name", SOURCE)
+SERVICE_REGISTRATION_IS_IDEMPOTENT = Rule(
+    "service_registration_is_idempotent_by_name",
+    "register_service creates a service, or returns the one of that name", SOURCE)
+REGISTERED_SERVICE_IS_LISTED = Rule(
+    "registered_service_is_listed_once",
+    "That service is then what GET /api/marketplace-site-agent-services/ lists", SOURCE)
+REGISTERED_SERVICE_IS_IN_CONNECTION_STATS = Rule(
+    "registered_service_shows_in_connection_stats",
+    "That service is then what GET /api/marketplace-site-agent-services/ lists, and connection stats show it", SOURCE)
+
+versions = st.from_regex(r"[0-9]\.[0-9]{1,2}\.[0-9]{1,2}", fullmatch=True)
+modes = st.sampled_from(["order_process", "report", "membership_sync", "event_process"])
+
+
+def agent_offering(client) -> str:
+    """An offering the caller runs agents for: the offering of a service it manages."""
+    service = manageable_services(client)[0]
+    identity = client.get(f"{IDENTITIES}{service['identity']}/")
+    if identity.status_code != 200:
+        pytest.skip(f"the identity of service {service['uuid']} is not readable ({identity.status_code})")
+    return identity.json()["offering"]
+
+
+def identities_named(client, name: str) -> list[dict]:
+    return everything(client, IDENTITIES, {"name": name})
+
+
+def register_like_the_agent(client, offering: str, name: str, version: str):
+    """What waldur-site-agent 1.0.7 does at start: find its identity by name, then create or update it."""
+    body = {"offering": offering, "name": name, "version": version, "dependencies": [], "config_file_path": None,
+            "config_file_content": None}
+    found = [i for i in identities_named(client, name) if i["offering"] == offering]
+    if found:
+        return client.put(f"{IDENTITIES}{found[0]['uuid']}/", json=body)
+    return client.post(IDENTITIES, json=body)
+
+
+@settings(settings.get_profile("contracts"))
+@given(name=strategies.names, first=versions, second=versions)
+def test_an_agent_registering_twice_has_one_identity_with_what_it_said_last(waldur_manager, name, first, second):
+    offering = agent_offering(waldur_manager)
+    name = strategies.unique(name)
+
+    created = register_like_the_agent(waldur_manager, offering, name, first)
+    IDENTITY_REGISTRATION_IS_IDEMPOTENT.check(
+        created.status_code == 201, f"a new name answered {created.status_code}: {created.text[:300]}", created)
+    updated = register_like_the_agent(waldur_manager, offering, name, second)
+    IDENTITY_REGISTRATION_IS_IDEMPOTENT.check(
+        updated.status_code == 200 and updated.json().get("uuid") == created.json()["uuid"],
+        f"re-registering answered {updated.status_code} with uuid {updated.json().get('uuid')!r}, "
+        f"the first registration made {created.json()['uuid']!r}", created, updated)
+
+    listed = identities_named(waldur_manager, name)
+    IDENTITY_REGISTRATION_IS_IDEMPOTENT.check(
+        [(i["uuid"], i["version"]) for i in listed] == [(created.json()["uuid"], second)],
+        f"?name={name!r} lists {[(i['uuid'], i['version']) for i in listed]}, expected one identity "
+        f"{created.json()['uuid']!r} with version {second!r}", created, updated)
+
+
+@settings(settings.get_profile("contracts"))
+@given(name=strategies.names, version=versions)
+def test_creating_an_identity_with_a_name_the_offering_has_updates_that_identity(waldur_manager, name, version):
+    offering = agent_offering(waldur_manager)
+    name = strategies.unique(name)
+    body = {"offering": offering, "name": name}
+
+    created = waldur_manager.post(IDENTITIES, json=body)
+    IDENTITY_REGISTRATION_IS_IDEMPOTENT.check(created.status_code == 201, f"status {created.status_code}", created)
+    again = waldur_manager.post(IDENTITIES, json={**body, "version": version})
+    IDENTITY_REGISTRATION_IS_IDEMPOTENT.check(
+        again.status_code == 200 and again.json().get("uuid") == created.json()["uuid"]
+        and again.json().get("version") == version,
+        f"the same name answered {again.status_code}: {again.text[:300]}", created, again)
+    listed = identities_named(waldur_manager, name)
+    IDENTITY_REGISTRATION_IS_IDEMPOTENT.check(
+        len(listed) == 1, f"{len(listed)} identities named {name!r}", created, again)
+
+
+def register_service(client, identity: str, name: str, mode: str):
+    return client.post(f"{IDENTITIES}{identity}/register_service/", json={"name": name, "mode": mode})
+
+
+def new_identity(client) -> dict:
+    answer = client.post(IDENTITIES, json={"offering": agent_offering(client), "name": strategies.unique("agent")})
+    IDENTITY_REGISTRATION_IS_IDEMPOTENT.check(answer.status_code == 201, f"status {answer.status_code}", answer)
+    return answer.json()
+
+
+@settings(settings.get_profile("contracts"))
+@given(name=strategies.names, mode=modes, times=st.integers(2, 4))
+def test_registering_a_service_again_answers_the_same_service(waldur_manager, name, mode, times):
+    identity = new_identity(waldur_manager)
+    name = strategies.unique(name)
+
+    first = register_service(waldur_manager, identity["uuid"], name, mode)
+    SERVICE_REGISTRATION_IS_IDEMPOTENT.check(
+        first.status_code == 201 and first.json().get("name") == name and first.json().get("identity") == identity["uuid"],
+        f"a new name answered {first.status_code}: {first.text[:300]}", first)
+    for _ in range(times - 1):
+        again = register_service(waldur_manager, identity["uuid"], name, mode)
+        SERVICE_REGISTRATION_IS_IDEMPOTENT.check(
+            again.status_code == 200 and again.json().get("uuid") == first.json()["uuid"],
+            f"the same name answered {again.status_code} with uuid {again.json().get('uuid')!r}, "
+            f"first {first.json()['uuid']!r}", first, again)
+
+    listed = everything(waldur_manager, SERVICES, {"identity_uuid": identity["uuid"]})
+    REGISTERED_SERVICE_IS_LISTED.check(
+        [s["uuid"] for s in listed if s["name"] == name] == [first.json()["uuid"]],
+        f"the identity's services named {name!r}: {[s['uuid'] for s in listed if s['name'] == name]}", first)
+    read = waldur_manager.get(f"{IDENTITIES}{identity['uuid']}/")
+    REGISTERED_SERVICE_IS_LISTED.check(
+        [s["uuid"] for s in read.json()["services"] if s["name"] == name] == [first.json()["uuid"]],
+        f"the identity lists {[s['uuid'] for s in read.json()['services'] if s['name'] == name]}", first, read)
+
+
+def test_a_registered_service_shows_in_the_connection_stats(waldur_manager, waldur_support):
+    identity = new_identity(waldur_manager)
+    service = register_service(waldur_manager, identity["uuid"], strategies.unique("order_processing"), "order_process")
+    SERVICE_REGISTRATION_IS_IDEMPOTENT.check(service.status_code == 201, f"status {service.status_code}", service)
+
+    stats = waldur_support.get(CONNECTION_STATS)
+    agents = [a for a in stats.json().get("agents", []) if a.get("uuid") == identity["uuid"]]
+    REGISTERED_SERVICE_IS_IN_CONNECTION_STATS.check(
+        len(agents) == 1 and [s["uuid"] for s in agents[0]["services"]] == [service.json()["uuid"]],
+        f"the agent in the stats: {agents}", service, stats)

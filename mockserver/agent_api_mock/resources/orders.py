@@ -1,0 +1,250 @@
+"""Marketplace orders and their state machine, as a provider's agent drives them.
+
+    pending-provider --approve_by_provider--> executing --set_state_done--> done
+    pending-provider --reject_by_provider---> rejected
+    pending-* / executing --set_state_erred (error_message, error_traceback)--> erred
+
+A transition the state machine does not allow is refused (`TRANSITION_REFUSED`) and changes
+nothing. Each transition and its effect on the order's resource (a finished Create makes it
+OK, a finished Terminate makes it Terminated, an Update sets its limits...) are stored
+together, in one write.
+
+Orders are listed with `offering_uuid`, repeated `state`, `resource_uuid`, `type`; the test
+control surface adds one with `POST /__admin/orders` (`ADMIN_ROUTES`), so a test drives the
+agent as Waldur's users do (Create, Update or Terminate of a resource).
+"""
+from __future__ import annotations
+
+from connexion import request
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from agent_api_mock.errors import waldur_detail
+from agent_api_mock.handlers.responses import json_response, mock, site
+from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
+from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
+from agent_api_mock.store import StateNotSaved
+from agent_api_mock.validation import request_body
+from agent_api_mock.wire import hex_uuid, json_bytes, normalize_uuid, strict_json, waldur_time
+
+ORDERS_PATH = "/api/marketplace-orders/"
+MODEL = "Order"
+TYPES = ("Create", "Update", "Terminate", "Restore")
+STATES = ("pending-consumer", "pending-provider", "pending-project", "pending-start-date", "executing", "done",
+          "erred", "canceled", "rejected")
+NOT_FINISHED = ("pending-consumer", "pending-provider", "pending-project", "pending-start-date", "executing")
+# action: (the states it may start from, the state it leads to)
+TRANSITIONS = {
+    "approve_by_provider": (("pending-provider",), "executing"),
+    "reject_by_provider": (("pending-provider",), "rejected"),
+    "set_state_done": (("executing",), "done"),
+    "set_state_erred": (NOT_FINISHED, "erred"),
+}
+# Waldur's StateValidator raises IncorrectStateException: 409 "Valid states for operation: ...".
+TRANSITION_REFUSED = 409
+# What a finished order does to its resource (type, new order state) -> resource state.
+RESOURCE_STATE_AFTER = {
+    ("Create", "done"): "OK", ("Restore", "done"): "OK", ("Update", "done"): "OK",
+    ("Terminate", "done"): "Terminated", ("Create", "erred"): "Erred", ("Update", "erred"): "Erred",
+    ("Terminate", "erred"): "Erred", ("Create", "rejected"): "Terminated",
+}
+
+
+# --- entities ----------------------------------------------------------------------------------
+
+def parse_order(item: dict, state: dict) -> dict:
+    key = uuid_of(item["uuid"], "order")
+    if item.get("type", "Create") not in TYPES:
+        raise InvalidItem(f"order {key}: unknown type {item.get('type')!r}")
+    if item.get("state", "pending-provider") not in STATES:
+        raise InvalidItem(f"order {key}: unknown state {item.get('state')!r}")
+    created = moment(item.get("created", "2025-01-01T00:00:00Z"))
+    return {
+        "uuid": key, "type": item.get("type", "Create"), "state": item.get("state", "pending-provider"),
+        "resource": reference(item["resource"], state["resources"], "resource"),
+        "plan": optional_reference(item.get("plan"), state["plans"], "plan"),
+        "limits": dict(item.get("limits") or {}), "attributes": dict(item.get("attributes") or {}),
+        "error_message": str(item.get("error_message") or ""), "error_traceback": str(item.get("error_traceback") or ""),
+        "created_by_username": str(item.get("created_by_username", "")),
+        "created": created, "modified": moment(item.get("modified", created)),
+        "completed_at": moment(item.get("completed_at")),
+    }
+
+
+FAMILIES = (Family("orders", parse_order),)
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+def transition(store, order: dict, action: str, **fields) -> list[tuple[str, dict]]:
+    """The writes that move `order` by `action`, or Waldur's refusal when its state does not allow it."""
+    allowed_from, target = TRANSITIONS[action]
+    if order["state"] not in allowed_from:
+        raise waldur_detail(TRANSITION_REFUSED, f"Valid states for operation: {', '.join(allowed_from)}.")
+    now = waldur_time(store.now())
+    new_order = {**order, **fields, "state": target, "modified": now}
+    if target in ("done", "erred", "rejected"):
+        new_order["completed_at"] = now
+    changes = [("orders", new_order)]
+    resource_state = RESOURCE_STATE_AFTER.get((order["type"], target))
+    if resource_state is not None:
+        resource = store.resources[order["resource"]]
+        updated = {**resource, "state": resource_state, "modified": now}
+        if order["type"] == "Update" and target == "done" and order["limits"]:
+            updated["limits"] = dict(order["limits"])
+        if target == "erred":
+            updated["error_message"] = new_order["error_message"]
+        changes.append(("resources", updated))
+    return changes
+
+
+def offering_of(order: dict) -> str:
+    return mock().store.resources[order["resource"]]["offering"]
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def render(order: dict, base: str) -> dict:
+    store = mock().store
+    resource = store.resources[order["resource"]]
+    offering, project = store.offerings[resource["offering"]], store.projects[resource["project"]]
+    customer = store.customers[project["customer"]]
+    plan = store.plans.get(order["plan"]) if order["plan"] else None
+    return {
+        "url": f"{base}{ORDERS_PATH}{order['uuid']}/",
+        "uuid": order["uuid"],
+        "type": order["type"],
+        "state": order["state"],
+        "created": order["created"],
+        "modified": order["modified"],
+        "completed_at": order["completed_at"],
+        "offering": f"{base}/api/marketplace-provider-offerings/{offering['uuid']}/",
+        "offering_uuid": offering["uuid"],
+        "offering_name": offering["name"],
+        "offering_type": offering.get("type", "Marketplace.Basic"),
+        "offering_plugin_options": offering.get("plugin_options", {}),
+        "marketplace_resource_uuid": resource["uuid"],
+        "resource_uuid": resource["uuid"],
+        "resource_name": resource["name"],
+        "resource_type": offering.get("type", "Marketplace.Basic"),
+        "project_uuid": project["uuid"],
+        "project_name": project["name"],
+        "project_slug": project["slug"],
+        "customer_uuid": customer["uuid"],
+        "customer_name": customer["name"],
+        "plan": f"{base}/api/marketplace-plans/{plan['uuid']}/" if plan else None,
+        "plan_uuid": plan["uuid"] if plan else None,
+        "plan_name": plan["name"] if plan else None,
+        "limits": order["limits"],
+        "attributes": order["attributes"],
+        "error_message": order["error_message"],
+        "error_traceback": order["error_traceback"],
+        "created_by_username": order["created_by_username"],
+        "backend_id": "",
+    }
+
+
+# --- handlers ----------------------------------------------------------------------------------
+
+def matching_orders(offering_uuid=None, state=None, resource_uuid=None, type=None) -> list[dict]:
+    store = mock().store
+    offerings, resources, states = uuid_filter(offering_uuid), uuid_filter(resource_uuid), set(state or ())
+    types = set(type if isinstance(type, list) else [type] if type else [])
+    return visible([
+        order for order in store.orders.values()
+        if (offerings is None or store.resources[order["resource"]]["offering"] in offerings)
+        and (resources is None or order["resource"] in resources)
+        and (not states or order["state"] in states)
+        and (not types or order["type"] in types)
+    ], offering_of)
+
+
+async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=None, type=None, field=None):
+    return list_answer(matching_orders(offering_uuid, state, resource_uuid, type), render, field)
+
+
+async def marketplace_orders_retrieve(uuid: str, field=None):
+    return object_answer(render(found(mock().store.orders, uuid, offering_of, MODEL), site()), field)
+
+
+def move(uuid: str, action: str, **fields) -> None:
+    store = mock().store
+    order = changeable(store.orders, uuid, offering_of, MODEL)
+    store.put(*transition(store, order, action, **fields))
+
+
+async def marketplace_orders_approve_by_provider(uuid: str):
+    move(uuid, "approve_by_provider")
+    return json_response({"detail": "Order has been approved."})
+
+
+async def marketplace_orders_reject_by_provider(uuid: str):
+    move(uuid, "reject_by_provider")
+    return json_response({"detail": "Order has been rejected."})
+
+
+async def marketplace_orders_set_state_done(uuid: str):
+    move(uuid, "set_state_done")
+    return json_response({"detail": "Order has been marked as done."})
+
+
+async def marketplace_orders_set_state_erred(uuid: str):
+    store = mock().store
+    order = changeable(store.orders, uuid, offering_of, MODEL)
+    body = request_body(request)
+    store.put(*transition(store, order, "set_state_erred", error_message=str(body.get("error_message", "")),
+                                 error_traceback=str(body.get("error_traceback", ""))))
+    return json_response({"detail": "Order has been marked as erred."})
+
+
+# --- test control: POST /__admin/orders --------------------------------------------------------
+
+def new_order(store, body: object) -> dict:
+    """An order from the admin surface's body: `resource` (uuid), `type` (default Create),
+    optional `limits`, `attributes`, `plan`; it starts in pending-provider."""
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    resource = normalize_uuid(body.get("resource"))
+    if resource not in store.resources:
+        raise ValueError(f"resource: no resource with uuid {body.get('resource')!r}")
+    order_type = body.get("type", "Create")
+    if order_type not in ("Create", "Update", "Terminate"):
+        raise ValueError(f"type: {order_type!r} is not one of Create, Update, Terminate")
+    for name in ("limits", "attributes"):
+        if not isinstance(body.get(name, {}), dict):
+            raise ValueError(f"{name}: must be a JSON object")
+    unknown = set(body) - {"resource", "type", "limits", "attributes", "plan"}
+    if unknown:
+        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    now = waldur_time(store.now())
+    try:
+        return parse_order({"uuid": hex_uuid(), "type": order_type, "state": "pending-provider", "resource": resource,
+                            "plan": body.get("plan", store.resources[resource]["plan"]),
+                            "limits": body.get("limits", {}), "attributes": body.get("attributes", {}),
+                            "created_by_username": "staff", "created": now, "modified": now}, vars(store))
+    except InvalidItem as error:
+        raise ValueError(str(error)) from None
+
+
+async def admin_orders(request: Request) -> Response:
+    """POST {"resource": uuid, "type": "Create"|"Update"|"Terminate", "limits", "attributes", "plan"}:
+    add a pending-provider order for a resource, as a Waldur user's order would (the agent's next
+    order_process cycle takes it); 201 with the order, 400 for a body it cannot add."""
+    store = request.scope["mock"].store
+    try:
+        body = strict_json(await request.body())
+    except (ValueError, UnicodeDecodeError) as error:
+        return Response(json_bytes({"detail": f"JSON parse error - {error}"}), 400, media_type="application/json")
+    try:
+        order = new_order(store, body)
+    except ValueError as error:
+        return Response(json_bytes({"detail": f"Invalid order: {error}"}), 400, media_type="application/json")
+    try:
+        store.put(("orders", order))
+    except StateNotSaved as error:
+        return Response(json_bytes({"detail": str(error)}), 503, media_type="application/json")
+    return Response(json_bytes(order), 201, media_type="application/json")
+
+
+ADMIN_ROUTES = [Route("/__admin/orders", admin_orders, methods=["POST"])]

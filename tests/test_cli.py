@@ -1,0 +1,116 @@
+"""The `mockserver` command on a bad day, run as a user runs it: bad data files, a taken port,
+Ctrl-C, an unknown `run.py` command. Each answer is one line saying what is wrong, never a
+traceback."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mockserver(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agent_api_mock", "--port", "0", *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert "Traceback" not in text, text
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+# --- --data FILE ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("content", "problem"), [
+    pytest.param("users:\n- token: a\n  role: [staff\n", r"line 4, column 1: malformed YAML: .+", id="malformed YAML"),
+    pytest.param("users:\n  - token: a\n   role: staff\n", r"line 3, column 4: malformed YAML: did not find expected '-' indicator \(while parsing a block collection\)",
+                 id="bad indentation"),
+    pytest.param("users:\n- username: nobody\n", r"users\[0\]\.token: is required.*", id="a user without a token"),
+    pytest.param("users:\n- token: t\nservices:\n- uuid: 7d494fe8e36b5b3baf5e76ea7a0add1a\n",
+                 r"services\[0\]\.identity: is required \(and \d+ more problems\)", id="an incomplete service"),
+    pytest.param("{}\n", r"users: is required \(at least one is needed: without users every Waldur token answers 401\)",
+                 id="no users"),
+    pytest.param("- a list\n", r'the state: \["a list"\] is not of type "object"', id="a list"),
+])
+def test_a_bad_data_file_is_one_line_naming_the_file_the_item_and_the_problem(tmp_path, content, problem):
+    data = tmp_path / "data.yaml"
+    data.write_text(content)
+    run = mockserver("--data", str(data))
+    assert run.returncode == 1, (run.returncode, run.stderr)
+    assert run.stdout == ""
+    assert re.fullmatch(rf"mockserver: cannot load {re.escape(str(data))}: {problem}", one_line(run.stderr))
+
+
+def test_a_missing_data_file_is_one_line(tmp_path):
+    run = mockserver("--data", str(tmp_path / "nowhere.yaml"))
+    assert run.returncode == 1, (run.returncode, run.stderr)
+    assert one_line(run.stderr) == f"mockserver: cannot load {tmp_path / 'nowhere.yaml'}: No such file or directory"
+
+
+# --- the server's life ------------------------------------------------------------------------
+
+def start(*args: str) -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen([sys.executable, "-m", "agent_api_mock", *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    for line in server.stdout:
+        if line.startswith("mockserver listening on "):
+            return server, line.split()[-1]
+    server.kill()
+    raise AssertionError(f"the mock did not start: {server.stderr.read()}")
+
+
+@pytest.mark.parametrize("state", [False, True], ids=["in memory", "--state"])
+def test_ctrl_c_stops_the_server_quietly_with_exit_0(tmp_path, state):
+    server, _ = start("--port", "0", *(["--state", str(tmp_path / "state.db")] if state else []))
+    server.send_signal(signal.SIGINT)
+    out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_a_port_in_use_is_one_line_saying_so():
+    server, url = start("--port", "0", "--log-level", "warning")
+    try:
+        port = url.rsplit(":", 1)[1]
+        run = subprocess.run([sys.executable, "-m", "agent_api_mock", "--port", port], capture_output=True, text=True,
+                             timeout=60)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert run.returncode == 1, (run.returncode, run.stderr)
+    assert run.stdout == ""
+    assert one_line(run.stderr) == (f"mockserver: port {port} on 127.0.0.1 is already in use "
+                                    "(try another --port, or --port 0 for a free one)")
+
+
+# --- run.py ------------------------------------------------------------------------------------
+
+def test_an_unknown_run_py_command_is_one_line_naming_it():
+    run = subprocess.run([sys.executable, str(ROOT / "run.py"), "serve"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, (run.returncode, run.stderr)
+    assert one_line(run.stderr) == ("run.py: unknown command 'serve'; the commands are: mock, test "
+                                    "(python3 run.py --help tells more)")
+
+
+def test_a_state_file_that_no_longer_loads_is_one_line_naming_it_and_the_item(tmp_path):
+    state = tmp_path / "state.db"
+    server, _ = start("--port", "0", "--state", str(state))
+    server.send_signal(signal.SIGINT)
+    server.communicate(timeout=30)
+    with sqlite3.connect(state) as db:
+        kind, key, value = db.execute("SELECT kind, key, value FROM rows WHERE kind = 'service' ORDER BY rowid").fetchone()
+        db.execute("UPDATE rows SET value = ? WHERE kind = ? AND key = ?",
+                   (json.dumps({**json.loads(value), "state": "Sleeping"}), kind, key))
+    run = mockserver("--state", str(state))
+    assert run.returncode == 1, (run.returncode, run.stderr)
+    assert one_line(run.stderr) == (f'mockserver: cannot load {state}: services[0].state: "Sleeping" is not one of '
+                                    '"Active", "Idle" or "Error"')

@@ -89,3 +89,16 @@ def test_the_plugin_stays_out_of_sessions_without_contract_checks(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "contract" not in run.stdout and "checked nothing" not in run.stdout, run.stdout
+
+
+def test_generated_write_bodies_reach_objects_the_suite_found(tmp_path):
+    """Invalid bodies sent to register_processor and set_statistics on a found service get the
+    server's 400, not a 404 for a random uuid: whether the server validates writes is checked."""
+    report = tmp_path / "coverage.json"
+    run = run_suite("mock", tmp_path / "report.xml", "--coverage-json", str(report), target="agent_api_contracts.test_conformance")
+    assert run.code == 0, run.output
+    statuses = {row["operation_id"]: row["statuses"] for row in json.loads(report.read_text())["operations"]}
+    for operation_id in ("marketplace_site_agent_services_register_processor", "marketplace_site_agent_services_set_statistics"):
+        answered = statuses[operation_id]
+        assert answered.get("400", 0) >= 3 and answered.get("200", 0) > 0, (operation_id, answered)
+        assert answered.get("404", 0) < answered.get("400", 0) + answered.get("200", 0) + answered.get("201", 0), answered

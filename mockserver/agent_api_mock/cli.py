@@ -60,6 +60,10 @@ class AnnouncingServer(uvicorn.Server):
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["proxy"]:  # `mockserver proxy ...`: the validating proxy of the contract suites
+        from agent_api_contracts.proxy.cli import main as proxy
+        return proxy(argv[1:])
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if args.log_level != "debug":

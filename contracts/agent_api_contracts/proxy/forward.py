@@ -1,0 +1,155 @@
+"""The proxy as an ASGI app: each request goes to its API's upstream, the upstream's answer
+comes back unchanged (status, headers, body bytes), and the exchange goes to the judges.
+
+Judging happens after the answer is sent, so it adds nothing to the client's wait, except with
+`fail_on_violation`, where a violating answer is replaced by a 502 that describes it."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from agent_api_contracts.proxy.operations import OperationIndex
+from agent_api_contracts.proxy.upstreams import Upstreams, error_body
+
+log = logging.getLogger("mockserver.proxy")
+
+# Hop-by-hop headers (RFC 9110, 7.6.1) belong to one connection; the rest travels unchanged.
+HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
+                        b"trailer", b"transfer-encoding", b"upgrade", b"host"})
+UPSTREAM_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request and the upstream's answer as they crossed the proxy."""
+
+    path: str  # as the client sent it (the judges find its operation by it)
+    method: str
+    url: str   # where it went upstream
+    request_headers: list
+    request_body: bytes
+    status: int
+    headers: list
+    body: bytes
+    started: float
+    seconds: float
+
+    def response(self) -> httpx.Response:
+        """The exchange as the judges read it: an httpx.Response carrying its request."""
+        request = httpx.Request(self.method, self.url, headers=self.request_headers, content=self.request_body)
+        response = httpx.Response(self.status, headers=self.headers, request=request,
+                                  stream=httpx.ByteStream(self.body))
+        try:
+            response.read()  # decodes Content-Encoding the way a client would
+        except httpx.DecodingError:
+            response._content = self.body
+        return response
+
+
+class Proxy:
+    def __init__(self, upstreams: Upstreams, observe, fail_on_violation: bool = False, verify: bool | str = True,
+                 index: OperationIndex | None = None, on_shutdown=None):
+        self.upstreams = upstreams
+        self.observe = observe  # (Exchange) -> list of violations (already journaled and reported)
+        self.fail_on_violation = fail_on_violation
+        self.index = index or OperationIndex()
+        self.on_shutdown = on_shutdown
+        self.client = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, verify=verify, follow_redirects=False,
+                                        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self.lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        started = time.monotonic()
+        body = await read_body(receive)
+        if body is None:
+            return  # the client went away
+        api = self.index.api_of(scope["path"]) or next(iter(self.upstreams.urls))
+        target = self.upstreams.urls[api] + (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        headers = [(name, value) for name, value in scope["headers"] if name not in HOP_BY_HOP]
+        try:  # a malformed URL is a ValueError; an unreachable upstream an HTTPError
+            # Built as is, not with client.build_request: that would add httpx's own User-Agent
+            # and Accept-Encoding to requests that had none.
+            request = httpx.Request(scope["method"], target, headers=headers + forwarded(scope), content=body or None)
+            upstream = await self.client.send(request, stream=True)
+            try:
+                answer = b"".join([chunk async for chunk in upstream.aiter_raw()])
+            finally:
+                await upstream.aclose()
+        except (httpx.HTTPError, ValueError) as error:
+            return await self.unreachable(api, target, error, scope, send)
+        status, answer_headers = upstream.status_code, [(n, v) for n, v in upstream.headers.raw
+                                                         if n.lower() not in HOP_BY_HOP]
+        exchange = Exchange(scope["path"], scope["method"], target, headers, body, status, answer_headers, answer,
+                            started, time.monotonic() - started)
+        if self.fail_on_violation:
+            violations = self.observe(exchange)
+            if violations:
+                return await self.refuse(api, violations, scope, send)
+        await send({"type": "http.response.start", "status": status, "headers": answer_headers})
+        await send({"type": "http.response.body", "body": answer})
+        if not self.fail_on_violation:
+            await asyncio.sleep(0)  # let waiting requests go first
+            self.observe(exchange)
+
+    async def unreachable(self, api, target, error, scope, send):
+        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        message = f"The proxy could not reach the upstream for {scope['method']} {target} ({reason})."
+        log.warning("%s", message)
+        await answer(send, 502, error_body(api, "bad_gateway", message), scope["method"])
+
+    async def refuse(self, api, violations, scope, send):
+        names = sorted({violation.rule.name for violation in violations})
+        message = f"The upstream's answer violates the contract: {', '.join(names)}."
+        body = error_body(api, "contract_violation", message, violations=[v.as_dict() for v in violations])
+        await answer(send, 502, body, scope["method"])
+
+    async def lifespan(self, receive, send):
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.client.aclose()
+                if self.on_shutdown:
+                    self.on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def forwarded(scope) -> list[tuple[bytes, bytes]]:
+    """The de-facto X-Forwarded-* headers: the upstream gets its own Host (virtual hosting and
+    Django's ALLOWED_HOSTS need it), and a server that trusts these builds its links to the proxy."""
+    host = dict(scope["headers"]).get(b"host")
+    client = scope.get("client")
+    headers = [(b"x-forwarded-proto", scope.get("scheme", "http").encode())]
+    if host:
+        headers.append((b"x-forwarded-host", host))
+    if client:
+        headers.append((b"x-forwarded-for", client[0].encode()))
+    return headers
+
+
+async def read_body(receive) -> bytes | None:
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def answer(send, status: int, body: bytes, method: str) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

@@ -349,6 +349,50 @@ class PrettyJson:
 
 
 EVERY_REQUEST = lambda scope: True  # noqa: E731
+HTML_404 = b"<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
+
+
+class Answering:
+    """Answers matching requests itself, with a fixed status, content type and body; others reach the app."""
+
+    def __init__(self, app, when: Callable[[dict], bool], status: int, content_type: bytes, body: bytes):
+        self.app, self.when, self.status, self.content_type, self.body = app, when, status, content_type, body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.when(scope):
+            return await self.app(scope, receive, send)
+        await send({"type": "http.response.start", "status": self.status,
+                    "headers": [(b"content-type", self.content_type), (b"content-length", str(len(self.body)).encode())]})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+class DroppingConnections:
+    """Starts the answer to matching requests, then drops the connection before the body."""
+
+    def __init__(self, app, when: Callable[[dict], bool]):
+        self.app, self.when = app, when
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.when(scope):
+            return await self.app(scope, receive, send)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+        await send({"type": "http.response.body", "body": b'[{"uuid": ', "more_body": True})
+        raise ConnectionResetError("dropped on purpose")
+
+
+def api_request(scope) -> bool:
+    return scope["path"].startswith("/api/")
+
+
+def is_get(fragment: str = "/api/") -> Callable[[dict], bool]:
+    return lambda scope: scope["path"].startswith(fragment) and scope["method"] in ("GET", "HEAD")
+
+
+def filtered(scope) -> bool:
+    """A list request with a filter (anything but page and page_size)."""
+    names = {pair.split("=")[0] for pair in scope.get("query_string", b"").decode().split("&") if pair}
+    return scope["method"] == "GET" and bool(names - {"page", "page_size"})
 
 
 VARIANTS = [
@@ -452,6 +496,27 @@ VARIANTS = [
             wrapped(RewriteRequests, when=path_has(AGENTS, "POST"), body=lambda body: {
                 **body, "details": {"name": "filled in", **body["details"]}}
                 if isinstance(body, dict) and isinstance(body.get("details"), dict) else body)),
+    # answers that are no JSON at all, or no answer
+    Variant("services_body_not_json", "body", "service answers are cut-off JSON",
+            wrapped(Answering, when=is_get(SERVICES), status=200, content_type=b"application/json", body=b'[{"uuid": ')),
+    Variant("services_as_html_pages", "body", "services answer an HTML page with 200",
+            wrapped(Answering, when=is_get(SERVICES), status=200, content_type=b"text/html", body=HTML_404)),
+    Variant("statuses_with_empty_bodies", "body", "integration statuses answer 200 with an empty body",
+            wrapped(Answering, when=is_get(STATUSES), status=200, content_type=b"application/json", body=b"")),
+    Variant("agent_answers_empty_body", "body", "creating an agent answers 201 with an empty body",
+            wrapped(Answering, when=path_has(AGENTS, "POST"), status=201, content_type=b"application/json", body=b"")),
+    Variant("service_retrieve_drops_connection", "connection", "retrieving a service drops the connection mid-answer",
+            wrapped(DroppingConnections, when=lambda scope: scope["method"] == "GET" and scope["path"].startswith(SERVICES)
+                    and scope["path"] != SERVICES)),
+    Variant("html_404_everywhere", "routing", "a deployment without these routes: an HTML 404 page for everything",
+            wrapped(Answering, when=api_request, status=404, content_type=b"text/html", body=HTML_404)),
+    Variant("empty_list_for_every_get", "routing", "every GET answers 200 []",
+            wrapped(Answering, when=is_get(), status=200, content_type=b"application/json", body=b"[]")),
+    Variant("filtered_lists_empty_identity_name_missing", "schema",
+            "filtered lists are always empty, and services lack the required identity_name",
+            lambda: Answering(RewriteResponses(create_app(), when=path_has(SERVICES), body=only_success(
+                lambda o: o.pop("identity_name", None))), when=filtered, status=200, content_type=b"application/json",
+                body=b"[]")),
     # harmless
     Variant("extra_fields", "harmless", "every object carries an extra field",
             wrapped(RewriteResponses, when=EVERY_REQUEST, body=with_extra_fields)),

@@ -1,30 +1,48 @@
-"""HTTP clients for the rule checks, one per API and credential, that never follow redirects."""
+"""HTTP clients for the rule checks, one per API and credential, that never follow redirects.
+Every answer they get is observed (the coverage report), and a request that gets no answer
+(reset, timeout) fails under its rule rather than as a Python exception."""
 from __future__ import annotations
 
 import httpx
-import pytest
 
+from agent_api_contracts import observed
+from agent_api_contracts.rules.answers import unanswered
 from agent_api_contracts.target import Target
+
+TIMEOUT = 30
+_last: list[httpx.Response] = []
+
+
+def last_response() -> httpx.Response | None:
+    """The latest answer any client got (what a check was reading when it tripped)."""
+    return _last[-1] if _last else None
+
+
+class ObservedTransport(httpx.HTTPTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = super().handle_request(request)
+        except httpx.TransportError as error:
+            observed.current.answer(request.method, str(request.url), None)
+            raise unanswered(error) from None
+        observed.current.answer(request.method, str(request.url), response.status_code)
+        _last[:] = [response]
+        return response
 
 
 def client(base_url: str, authorization: str | None) -> httpx.Client:
     headers = {"Accept": "application/json"}
     if authorization:
         headers["Authorization"] = authorization
-    return httpx.Client(base_url=base_url, headers=headers, timeout=30, follow_redirects=False)
+    return httpx.Client(base_url=base_url, headers=headers, timeout=TIMEOUT, follow_redirects=False,
+                        transport=ObservedTransport())
 
 
-def waldur(target: Target, token: str | None, variable: str) -> httpx.Client:
-    if not target.waldur_url:
-        pytest.skip("no Waldur URL: give --base-url, --waldur-url or WALDUR_URL")
-    if token is None:
-        pytest.skip(f"needs a Waldur credential: set {variable}")
-    return client(target.waldur_url, f"Token {token}")
+def waldur(target: Target, variable: str) -> httpx.Client:
+    url = target.url("waldur")
+    return client(url, f"Token {target.credential(variable)}")
 
 
 def prefactor(target: Target) -> httpx.Client:
-    if not target.prefactor_url:
-        pytest.skip("no Prefactor URL: give --base-url, --prefactor-url or PREFACTOR_URL")
-    if target.prefactor_token is None:
-        pytest.skip("needs a Prefactor credential: set PREFACTOR_TOKEN")
-    return client(target.prefactor_url, f"Bearer {target.prefactor_token}")
+    url = target.url("prefactor")
+    return client(url, f"Bearer {target.credential('PREFACTOR_TOKEN')}")

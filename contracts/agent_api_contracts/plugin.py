@@ -1,15 +1,25 @@
 """The contract suites' pytest plugin (entry point `pytest11`): `pytest --pyargs agent_api_contracts`
 checks our own mock (started on a free port); with `--base-url URL` (or PYTEST_BASE_URL) any
-implementation."""
+implementation.
+
+The plugin loads in every pytest run where the package is installed; everything it does beyond
+registering its options and markers happens only in sessions that collected contract checks.
+In those, a run cannot pass by checking nothing: a check whose credential is missing fails
+naming the variable (unless --skip-missing-credentials), skips are listed, a run in which no
+operation ever answered with success fails, and a coverage table ends the run."""
 from __future__ import annotations
 
+import json
 import os
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from agent_api_contracts import clients
-from agent_api_contracts.target import choose_target
+from agent_api_contracts import clients, observed, rules
+from agent_api_contracts.rules.answers import JSON_ANSWER, shown
+from agent_api_contracts.target import CREDENTIALS, SKIP_MISSING, choose_target, credentials_of, urls_of
 
 PROFILES = {
     # Enough to catch what the mutation harness injects, in seconds per run.
@@ -17,10 +27,18 @@ PROFILES = {
     # The default: the conformance layer's phases and the rules' properties in earnest.
     "full": dict(max_examples=40, schemathesis_examples=25),
 }
+# The fixtures through which a check uses each credential (the header counts the checks per credential).
+FIXTURE_CREDENTIALS = {"waldur_manager": "WALDUR_TOKEN", "waldur_support": "WALDUR_SUPPORT_TOKEN",
+                       "prefactor_client": "PREFACTOR_TOKEN", "waldur_credentials": "WALDUR_TOKEN",
+                       "prefactor_credentials": "PREFACTOR_TOKEN"}
+# Python errors that mean "the answer was not what the check could read": they become rule failures.
+READING_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+JSON_VALUE_ATTRIBUTE = re.compile(r"'(list|dict|str|int|float|bool|NoneType)' object has no attribute")
+CONTRACTS = pytest.StashKey[list]()
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("contracts", "API contract suites")
+    group = parser.getgroup("contracts", "API contract suites (agent_api_contracts)")
     group.addoption("--api", action="append", choices=["waldur", "prefactor"],
                     help="check only this API (repeatable; default: both)")
     group.addoption("--read-only", action="store_true", help="never send a request that changes state (shared staging)")
@@ -29,8 +47,11 @@ def pytest_addoption(parser):
     group.addoption("--waldur-token", help="an account that manages at least one site-agent service (env WALDUR_TOKEN)")
     group.addoption("--waldur-support-token", help="a support account (env WALDUR_SUPPORT_TOKEN)")
     group.addoption("--prefactor-token", help="a Prefactor API token (env PREFACTOR_TOKEN)")
+    group.addoption(SKIP_MISSING, action="store_true",
+                    help="skip (instead of fail) the checks whose credential or URL is missing; the skips are listed")
     group.addoption("--contract-profile", choices=sorted(PROFILES), default=os.environ.get("CONTRACTS_PROFILE", "full"),
                     help="how many generated cases (env CONTRACTS_PROFILE; default: full)")
+    group.addoption("--coverage-json", metavar="FILE", help="write the per-operation coverage report to FILE as JSON")
 
 
 def pytest_configure(config):
@@ -41,17 +62,116 @@ def pytest_configure(config):
     settings.register_profile("contracts", max_examples=profile["max_examples"], deadline=None, derandomize=True,
                               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                                      HealthCheck.function_scoped_fixture])
+    config.stash[CONTRACTS] = []
+
+
+def is_contract_check(item) -> bool:
+    module = getattr(item, "module", None)
+    return module is not None and module.__name__.startswith("agent_api_contracts.")
 
 
 def pytest_collection_modifyitems(config, items):
+    contract_items = [item for item in items if is_contract_check(item)]
+    config.stash[CONTRACTS] = contract_items
     apis = set(config.getoption("api") or ("waldur", "prefactor"))
     read_only = config.getoption("read_only")
-    for item in items:
+    for item in contract_items:
         for api in ("waldur", "prefactor"):
             if item.get_closest_marker(api) and api not in apis:
                 item.add_marker(pytest.mark.skip(reason=f"--api excludes {api}"))
         if read_only and item.get_closest_marker("writes"):
             item.add_marker(pytest.mark.skip(reason="--read-only: this check changes state"))
+
+
+def pytest_collection_finish(session):
+    contract_items = session.config.stash.get(CONTRACTS, [])
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not contract_items or reporter is None:
+        return
+    observed.current = observed.Observations()
+    rules.OBSERVERS[:] = [lambda rule, held, exchanges: observed.current.rule(rule.name, held, exchanges)]
+    for line in header(session.config, contract_items):
+        reporter.write_line(line)
+
+
+def header(config, items) -> list[str]:
+    urls, found = urls_of(config), credentials_of(config)
+    apis = config.getoption("api") or ("waldur", "prefactor")
+    lines = ["contract suites (agent_api_contracts):"]
+    for api in ("waldur", "prefactor"):
+        where = urls[api] or ("our own mock, started on a free port" if not any(urls.values()) else "no URL")
+        lines.append(f"  {api}: {where}" + ("" if api in apis else " (excluded by --api)"))
+    for variable, (option, api, what) in CREDENTIALS.items():
+        enabled = sum(1 for item in items if any(FIXTURE_CREDENTIALS.get(name) == variable for name in item.fixturenames))
+        state = "found" if found[variable] else ("missing: those checks are skipped" if config.getoption("skip_missing_credentials")
+                                                 else "MISSING: those checks fail")
+        lines.append(f"  {variable}: {state}; enables {enabled} checks ({what})")
+    lines.append(f"  profile: {config.getoption('contract_profile')}" + ("; read-only" if config.getoption("read_only") else ""))
+    return lines
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A contract check that trips over an answer it cannot read fails under the answers' rule,
+    with the last answer it got, never as a bare KeyError, TypeError or JSONDecodeError."""
+    if not is_contract_check(item):
+        return (yield)
+    try:
+        return (yield)
+    except (rules.RuleFailure, pytest.fail.Exception, pytest.skip.Exception):
+        raise
+    except READING_ERRORS as error:
+        if isinstance(error, AttributeError) and not JSON_VALUE_ATTRIBUTE.match(str(error)):
+            raise  # a bug of the suite's own, not an odd answer
+        raise unreadable(error) from None
+
+
+def unreadable(error: Exception) -> rules.RuleFailure:
+    last = clients.last_response()
+    found = f"{type(error).__name__} {error} while reading " + (shown(last) if last is not None else "the answers")
+    exchanges = (last,) if last is not None else ()
+    return rules.RuleFailure([JSON_ANSWER.violation("the answer the operation documents", found, *exchanges)])
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and report.when in ("setup", "call") and "agent_api_contracts" in report.nodeid.replace("/", "."):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        observed.current.skip(report.nodeid, reason.removeprefix("Skipped: "))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not session.config.stash.get(CONTRACTS, []) or session.config.getoption("collectonly"):
+        return
+    report = observed.current.report()
+    path = session.config.getoption("coverage_json")
+    if path:
+        Path(path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if report["successful_answers"] == 0 and session.exitstatus in (0, 5):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if report["successful_answers"] == 0:
+        session.config.stash[CHECKED_NOTHING] = True
+
+
+CHECKED_NOTHING = pytest.StashKey[bool]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not config.stash.get(CONTRACTS, []) or config.getoption("collectonly"):
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("contract coverage (agent_api_contracts)")
+    for line in observed.current.table():
+        write(line)
+    for note in observed.current.notes:
+        write(note)
+    if observed.current.skipped:
+        terminalreporter.section("contract checks skipped")
+        for check, reason in observed.current.skipped:
+            write(f"SKIPPED {check}: {reason}")
+    if config.stash.get(CHECKED_NOTHING, False):
+        terminalreporter.section("checked nothing")
+        write("FAILED: no operation ever answered with success (2xx), so no rule was checked against the API's data. "
+              "Check the URL (a deployment without these routes answers 404 everywhere) and the credentials.", red=True)
 
 
 @pytest.fixture(scope="session")
@@ -73,23 +193,34 @@ def fresh_target(target):
     return target
 
 
+@pytest.fixture(scope="session")
+def waldur_credentials(target) -> tuple[str, str, str | None]:
+    """(URL, the manager's Authorization, the support account's or None) for the generated layers."""
+    url = target.url("waldur")
+    support = target.waldur_support_token
+    return url, f"Token {target.credential('WALDUR_TOKEN')}", f"Token {support}" if support else None
+
+
+@pytest.fixture(scope="session")
+def prefactor_credentials(target) -> tuple[str, str]:
+    return target.url("prefactor"), f"Bearer {target.credential('PREFACTOR_TOKEN')}"
+
+
 @pytest.fixture
 def waldur_manager(fresh_target):
-    with clients.waldur(fresh_target, fresh_target.waldur_token, "WALDUR_TOKEN") as client:
+    with clients.waldur(fresh_target, "WALDUR_TOKEN") as client:
         yield client
 
 
 @pytest.fixture
 def waldur_support(fresh_target):
-    with clients.waldur(fresh_target, fresh_target.waldur_support_token, "WALDUR_SUPPORT_TOKEN") as client:
+    with clients.waldur(fresh_target, "WALDUR_SUPPORT_TOKEN") as client:
         yield client
 
 
 @pytest.fixture
 def waldur_anonymous(fresh_target):
-    if not fresh_target.waldur_url:
-        pytest.skip("no Waldur URL: give --base-url, --waldur-url or WALDUR_URL")
-    with clients.client(fresh_target.waldur_url, None) as client:
+    with clients.client(fresh_target.url("waldur"), None) as client:
         yield client
 
 
@@ -101,7 +232,5 @@ def prefactor_client(fresh_target):
 
 @pytest.fixture
 def prefactor_anonymous(fresh_target):
-    if not fresh_target.prefactor_url:
-        pytest.skip("no Prefactor URL: give --base-url, --prefactor-url or PREFACTOR_URL")
-    with clients.client(fresh_target.prefactor_url, None) as client:
+    with clients.client(fresh_target.url("prefactor"), None) as client:
         yield client

@@ -9,7 +9,18 @@ from dataclasses import dataclass, field
 
 import httpx
 
+import pytest
+
 MOCK_TOKENS = {"waldur": "waldur-owner", "waldur_support": "waldur-support", "prefactor": "prefactor-dev"}
+
+# Each credential: its environment variable, the option that gives it instead, its API, what it is.
+CREDENTIALS = {
+    "WALDUR_TOKEN": ("--waldur-token", "waldur", "an account that manages at least one site-agent service, neither staff nor support"),
+    "WALDUR_SUPPORT_TOKEN": ("--waldur-support-token", "waldur", "a support account"),
+    "PREFACTOR_TOKEN": ("--prefactor-token", "prefactor", "a Prefactor API token"),
+}
+URL_VARIABLES = {"waldur": "--base-url, --waldur-url or WALDUR_URL", "prefactor": "--base-url, --prefactor-url or PREFACTOR_URL"}
+SKIP_MISSING = "--skip-missing-credentials"
 
 
 @dataclass
@@ -23,12 +34,34 @@ class Target:
     is_our_mock: bool = False
     resettable: bool = False
     apis: tuple[str, ...] = ("waldur", "prefactor")
+    skip_missing: bool = False
     _stop: object = field(default=None, repr=False)
 
     def reset(self) -> None:
         """Back to the seed data, where the target offers WireMock's /__admin/reset."""
         if self.resettable:
             httpx.post(f"{self.waldur_url}/__admin/reset", timeout=10).raise_for_status()
+
+    def url(self, api: str) -> str:
+        """The API's base URL; the check fails (or, with --skip-missing-credentials, is skipped) without one."""
+        url = self.waldur_url if api == "waldur" else self.prefactor_url
+        if not url:
+            self.lacking(f"no {api} URL", URL_VARIABLES[api])
+        return url
+
+    def credential(self, variable: str) -> str:
+        """The credential's value; the check fails naming the variable (or is skipped on request) without it."""
+        value = {"WALDUR_TOKEN": self.waldur_token, "WALDUR_SUPPORT_TOKEN": self.waldur_support_token,
+                 "PREFACTOR_TOKEN": self.prefactor_token}[variable]
+        if value is None:
+            option, api, what = CREDENTIALS[variable]
+            self.lacking(f"this check needs {what}", f"{variable} (or {option})")
+        return value
+
+    def lacking(self, what: str, remedy: str) -> None:
+        if self.skip_missing:
+            pytest.skip(f"{what}: set {remedy}")
+        pytest.fail(f"{what}: set {remedy}, or run with {SKIP_MISSING} to skip such checks", pytrace=False)
 
     def stop(self) -> None:
         if self._stop is not None:
@@ -72,6 +105,21 @@ def probe_resettable(url: str) -> bool:
         return False
 
 
+def urls_of(config) -> dict[str, str | None]:
+    """Each API's URL as the options and environment give it (None: our own mock is started)."""
+    base_url = config.getoption("base_url") or os.environ.get("PYTEST_BASE_URL")
+    return {"waldur": config.getoption("waldur_url") or os.environ.get("WALDUR_URL") or base_url,
+            "prefactor": config.getoption("prefactor_url") or os.environ.get("PREFACTOR_URL") or base_url}
+
+
+def credentials_of(config) -> dict[str, bool]:
+    """Which credentials the options and environment give (all of them against our own mock)."""
+    if not any(urls_of(config).values()):
+        return {variable: True for variable in CREDENTIALS}
+    return {variable: bool(config.getoption(option.lstrip("-").replace("-", "_")) or os.environ.get(variable))
+            for variable, (option, _, _) in CREDENTIALS.items()}
+
+
 def choose_target(config) -> Target:
     option = config.getoption
     env = os.environ.get
@@ -80,10 +128,11 @@ def choose_target(config) -> Target:
     prefactor_url = option("prefactor_url") or env("PREFACTOR_URL") or base_url
     apis = tuple(option("api") or ("waldur", "prefactor"))
     read_only = option("read_only")
+    skip_missing = option("skip_missing_credentials")
     if not (waldur_url or prefactor_url):
         url, stop = start_our_mock()
         return Target(url, url, MOCK_TOKENS["waldur"], MOCK_TOKENS["waldur_support"], MOCK_TOKENS["prefactor"],
-                      read_only=read_only, is_our_mock=True, resettable=True, apis=apis, _stop=stop)
+                      read_only=read_only, is_our_mock=True, resettable=True, apis=apis, skip_missing=skip_missing, _stop=stop)
     waldur_url = waldur_url.rstrip("/") if waldur_url else None
     prefactor_url = prefactor_url.rstrip("/") if prefactor_url else None
     return Target(
@@ -91,6 +140,6 @@ def choose_target(config) -> Target:
         option("waldur_token") or env("WALDUR_TOKEN"),
         option("waldur_support_token") or env("WALDUR_SUPPORT_TOKEN"),
         option("prefactor_token") or env("PREFACTOR_TOKEN"),
-        read_only=read_only, apis=apis,
+        read_only=read_only, apis=apis, skip_missing=skip_missing,
         resettable=bool(waldur_url) and not read_only and probe_resettable(waldur_url),
     )

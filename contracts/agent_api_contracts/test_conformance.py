@@ -2,26 +2,46 @@
 requests (examples, coverage and fuzzing phases) and all of its built-in checks."""
 from __future__ import annotations
 
+import re
+
 import jsonschema
 import pytest
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
+from agent_api_contracts import observed
 from agent_api_contracts.documents import document, lenient_query_parameters
+from agent_api_contracts.found import path_values
+from agent_api_contracts.rules.conformance import call_and_validate
 
 # Checks that need a stateful run; Schemathesis runs them in test_stateful.py.
 STATEFUL_ONLY = ["use_after_free", "ensure_resource_availability"]
+# What the docs leave open and real servers differ in (docs/sources.md#what-the-suites-judge):
+# Waldur's `Allow` lists methods that themselves answer 405.
+NOT_JUDGED = {"waldur": ["allow_header_conformance"], "prefactor": []}
+UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
 
-def conformance_schema(api: str, base_url: str | None, authorization: str | None, target, profile: dict,
+def conformance_schema(api: str, base_url: str, authorization: str, target, profile: dict,
                        support_authorization: str | None = None):
-    if not base_url:
-        pytest.skip(f"no {api} URL: give --base-url or --{api}-url")
-    if authorization is None:
-        variable = "WALDUR_TOKEN" if api == "waldur" else "PREFACTOR_TOKEN"
-        pytest.skip(f"needs a {api} credential: set {variable}")
     schema = schemathesis.openapi.from_dict(document(api), config=SchemathesisConfig())
     schema.config.update(base_url=base_url)
+    found = path_values(api, base_url, authorization)
+
+    @schema.hook("after_call")
+    def observe(context, case, response):
+        observed.current.answer(case.method, case.formatted_path, response.status_code, (api, case.operation.definition.raw.get("operationId")))
+
+    # Generated cases also draw their path parameters from the objects the suite found, so a
+    # write body reaches a real object instead of stopping at 404.
+    @schema.hook("flatmap_path_parameters")
+    def found_objects(context, path_parameters):
+        values = found.get(context.operation.path, []) if context.operation else []
+        wanted = path_parameters or {}
+        if not values or not isinstance(wanted.get("uuid"), str) or not UUID.match(wanted["uuid"]):
+            return st.just(path_parameters)
+        return st.just(path_parameters) | st.sampled_from(values).map(lambda uuid: {**wanted, "uuid": uuid})
 
     @schema.auth()
     class Credentials:
@@ -37,7 +57,7 @@ def conformance_schema(api: str, base_url: str | None, authorization: str | None
     # Deterministic, like the rule layer: a contract gate must give the same verdict twice.
     schema.config.generation.update(max_examples=profile["schemathesis_examples"], deterministic=True,
                                     database="none")
-    excluded = list(STATEFUL_ONLY)
+    excluded = list(STATEFUL_ONLY) + NOT_JUDGED[api]
     if target.read_only:
         schema = schema.include(method=["GET", "HEAD"])
         excluded.append("unsupported_method")  # it would send DELETE, PUT... to real objects
@@ -84,17 +104,15 @@ def _conforms(value, schema: dict) -> bool:
 
 
 @pytest.fixture(scope="session")
-def waldur_openapi(target, contract_profile):
-    token, support = target.waldur_token, target.waldur_support_token
-    return conformance_schema("waldur", target.waldur_url, f"Token {token}" if token else None, target, contract_profile,
-                              f"Token {support}" if support else None)
+def waldur_openapi(target, contract_profile, waldur_credentials):
+    url, manager, support = waldur_credentials
+    return conformance_schema("waldur", url, manager, target, contract_profile, support)
 
 
 @pytest.fixture(scope="session")
-def prefactor_openapi(target, contract_profile):
-    token = target.prefactor_token
-    return conformance_schema("prefactor", target.prefactor_url, f"Bearer {token}" if token else None, target,
-                              contract_profile)
+def prefactor_openapi(target, contract_profile, prefactor_credentials):
+    url, token = prefactor_credentials
+    return conformance_schema("prefactor", url, token, target, contract_profile)
 
 
 waldur = schemathesis.pytest.from_fixture("waldur_openapi")
@@ -104,10 +122,10 @@ prefactor = schemathesis.pytest.from_fixture("prefactor_openapi")
 @pytest.mark.waldur
 @waldur.parametrize()
 def test_waldur_operation_conforms_to_spec(case):
-    case.call_and_validate()
+    call_and_validate(case)
 
 
 @pytest.mark.prefactor
 @prefactor.parametrize()
 def test_prefactor_operation_conforms_to_spec(case):
-    case.call_and_validate()
+    call_and_validate(case)

@@ -1,4 +1,4 @@
-"""Waldur's pagination on every list (notes/waldur.md, "Lists and pagination")."""
+"""Waldur's pagination on every list (docs/sources.md, "Lists and pagination")."""
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
@@ -8,20 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_api_contracts.discovery import INTEGRATION_STATUSES, SERVICES, links
-from agent_api_contracts.evidence import Rule
+from agent_api_contracts.rules import enforce
+from agent_api_contracts.rules.answers import objects
+from agent_api_contracts.rules.errors import waldur_error
+from agent_api_contracts.rules.lists import BAD_PAGE_IS_404, COUNT_IS_TOTAL, LINKS_POINT_RIGHT, PAGES_PARTITION, PAGE_BOUNDED
 
 pytestmark = pytest.mark.waldur
 LISTS = [SERVICES, INTEGRATION_STATUSES]
-SOURCE = "notes/waldur.md, Lists and pagination"
 
-PAGE_BOUNDED = Rule("page_size_bounds_the_page", "page_size: default 10, maximum 300", SOURCE)
-COUNT_IS_TOTAL = Rule("result_count_is_the_total", "X-Result-Count: total number of matching objects", SOURCE)
-PAGES_PARTITION = Rule("pages_are_disjoint_and_cover_the_list", "page (1-based) and page_size walk the whole list", SOURCE)
-LINKS_POINT_RIGHT = Rule(
-    "link_header_points_to_first_prev_next_last",
-    "first and last are always present; prev is absent on page 1 (and drops page when it points at page 1); "
-    "next is absent on the last page", SOURCE)
-BAD_PAGE_IS_404 = Rule("a_page_past_the_end_is_404", 'A page past the end, page=0 or a non-integer page: 404 {"detail": "Invalid page."}', SOURCE)
 
 
 def identity(item: dict) -> str:
@@ -29,20 +23,28 @@ def identity(item: dict) -> str:
 
 
 def page_of(url: str) -> int:
-    return int(parse_qs(urlsplit(url).query).get("page", ["1"])[0])
+    """The page a Link URL points at (its parameters in any order; none: page 1; not a number: 0)."""
+    page = parse_qs(urlsplit(url).query).get("page", ["1"])[0]
+    return int(page) if page.isdigit() else 0
+
+
+def count_of(response) -> int:
+    """X-Result-Count as a number, -1 when absent or not a number (COUNT_IS_TOTAL judges it)."""
+    count = response.headers.get("x-result-count", "")
+    return int(count) if count.isdigit() else -1
 
 
 @settings(settings.get_profile("contracts"))
 @given(path=st.sampled_from(LISTS), page_size=st.integers(1, 7))
 def test_pages_partition_the_list_and_link_to_each_other(waldur_support, path, page_size):
     first = waldur_support.get(path, params={"page_size": page_size})
-    total = int(first.headers.get("x-result-count", -1))
+    total = count_of(first)
     COUNT_IS_TOTAL.check(total >= 0, f"X-Result-Count is {first.headers.get('x-result-count')!r}", first)
     pages, response, number = [], first, 1
     while True:
-        items = response.json()
+        items = objects(response, PAGE_BOUNDED)
         PAGE_BOUNDED.check(len(items) <= page_size, f"{len(items)} items on a page of {page_size}", response)
-        count = int(response.headers.get("x-result-count", -1))
+        count = count_of(response)
         COUNT_IS_TOTAL.check(count == total, f"page {number} says {count}, page 1 said {total}", response)
         rels = links(response)
         LINKS_POINT_RIGHT.check("first" in rels and "last" in rels, f"Link is {response.headers.get('link')!r}", response)
@@ -74,18 +76,16 @@ def test_pages_partition_the_list_and_link_to_each_other(waldur_support, path, p
 @pytest.mark.parametrize("path", LISTS)
 def test_default_page_size_is_ten_and_large_sizes_are_capped(waldur_support, path):
     default = waldur_support.get(path)
-    total = int(default.headers["x-result-count"])
-    PAGE_BOUNDED.check(len(default.json()) == min(10, total), f"{len(default.json())} items by default, {total} in all", default)
+    total = count_of(default)
+    PAGE_BOUNDED.check(len(objects(default, PAGE_BOUNDED)) == min(10, total), f"{len(objects(default, PAGE_BOUNDED))} items by default, {total} in all", default)
     huge = waldur_support.get(path, params={"page_size": 100000})
-    PAGE_BOUNDED.check(len(huge.json()) == min(300, total), f"{len(huge.json())} items for page_size=100000", huge)
+    PAGE_BOUNDED.check(len(objects(huge, PAGE_BOUNDED)) == min(300, total), f"{len(objects(huge, PAGE_BOUNDED))} items for page_size=100000", huge)
 
 
 @pytest.mark.parametrize("path", LISTS)
 @pytest.mark.parametrize("page", ["0", "999999", "abc"])
 def test_pages_that_do_not_exist_are_404(waldur_support, path, page):
-    response = waldur_support.get(path, params={"page": page})
-    BAD_PAGE_IS_404.check(response.status_code == 404 and isinstance(response.json().get("detail"), str),
-                          f"{response.status_code}: {response.text[:200]}", response)
+    enforce(waldur_error(waldur_support.get(path, params={"page": page}), 404, BAD_PAGE_IS_404))
 
 
 @pytest.mark.parametrize("path", LISTS)

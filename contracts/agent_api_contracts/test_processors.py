@@ -1,4 +1,4 @@
-"""Rules of register_processor (seed 000; notes/waldur.md, "Site-agent services")."""
+"""Rules of register_processor (000_5b7b95424e9abc49.txt; docs/sources.md, "Site-agent services")."""
 from __future__ import annotations
 
 import pytest
@@ -7,24 +7,9 @@ from hypothesis import strategies as st
 
 from agent_api_contracts import strategies
 from agent_api_contracts.discovery import SERVICES, manageable_services, moment
-from agent_api_contracts.evidence import Rule
+from agent_api_contracts.rules.services import ANSWER_NAMES_ITS_SERVICE, LISTED_ONCE, NEW_NAME_CREATES, SAME_NAME_UPDATES
 
 pytestmark = [pytest.mark.waldur, pytest.mark.writes]
-
-NEW_NAME_CREATES = Rule(
-    "new_processor_name_creates_a_processor",
-    "a new name creates a processor and answers 201", "notes/waldur.md, register_processor")
-SAME_NAME_UPDATES = Rule(
-    "same_processor_name_updates_that_processor",
-    "a name the service already has answers 200 with the same processor uuid, updates backend_type, "
-    "backend_version and sets last_run to now", "notes/waldur.md, register_processor")
-LISTED_ONCE = Rule(
-    "registered_processor_is_listed_once_on_its_service",
-    "there is still exactly one processor of that name", "notes/waldur.md, register_processor")
-ANSWER_NAMES_ITS_SERVICE = Rule(
-    "registered_processor_names_its_service",
-    "Response: the processor (uuid, url, service (the service's uuid), service_name, name, ...)",
-    "notes/waldur.md, register_processor")
 
 
 @settings(settings.get_profile("contracts"))

@@ -4,37 +4,80 @@ document has one operation, so nothing to chain: its sequences are rules in test
 
 Against a target that offers /__admin/reset (our mock, its variants) each scenario starts
 from the seed data. Against one that cannot be reset (staging), scenarios run without
-shrinking, so a replay never meets different server state and the run stays deterministic."""
+shrinking, so a replay never meets different server state and the run stays deterministic.
+
+The layer fails when it followed no link to a success answer: sequences whose every follow-up
+was a 404 checked nothing."""
 from __future__ import annotations
 
 import pytest
+import requests
 from hypothesis import Phase, settings
+from schemathesis.core.failures import FailureGroup
 
-from agent_api_contracts.test_conformance import STATEFUL_ONLY, conformance_schema
+from agent_api_contracts import observed
+from agent_api_contracts.rules import Rule, RuleFailure, enforce
+from agent_api_contracts.rules.answers import ANSWERED
+from agent_api_contracts.rules.conformance import request_of, violations
+from agent_api_contracts.test_conformance import NOT_JUDGED, conformance_schema
+
+pytestmark = pytest.mark.waldur
+
+FOLLOWED = Rule("sequences_follow_links_to_success_answers",
+                "links: the answer of one operation gives the parameters of the next (list -> retrieve -> register_processor)",
+                "docs/sources.md#what-the-suites-judge")
 
 
-def scenarios(schema, target, profile: dict) -> settings:
+def scenarios(target, profile: dict) -> settings:
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if target.resettable else [])
     return settings(max_examples=max(3, profile["schemathesis_examples"] // 3), stateful_step_count=6, deadline=None,
                     derandomize=True, phases=phases, suppress_health_check=list(settings.default.suppress_health_check))
 
 
-def run(api: str, base_url, authorization, target, profile, support_authorization=None):
+def run(api: str, base_url, authorization, target, profile, support_authorization=None) -> dict:
     schema = conformance_schema(api, base_url, authorization, target, profile, support_authorization)
     # In a sequence, the stateful checks (use after free, resource availability) apply too.
-    schema.config.checks.update(excluded_check_names=[] if not target.read_only else ["unsupported_method"])
+    schema.config.checks.update(excluded_check_names=NOT_JUDGED[api] + (["unsupported_method"] if target.read_only else []))
     machine = schema.as_state_machine()
+    counts = {"steps": 0, "transitions": 0, "to_success": 0, "followed": []}
 
     class Scenario(machine):
         def setup(self):
             target.reset()
 
-    Scenario.run(settings=scenarios(schema, target, profile))
+        def call(self, case, **kwargs):
+            try:
+                return super().call(case, **kwargs)
+            except requests.RequestException as error:
+                raise RuleFailure([ANSWERED.violation("an HTTP answer", f"{type(error).__name__}: {error}",
+                                                      request_of(case))]) from None
+
+        def validate_response(self, response, case, **kwargs):
+            try:
+                super().validate_response(response, case, **kwargs)
+            except FailureGroup as group:
+                raise RuleFailure(violations(group.exceptions, response)) from None
+
+        def step(self, input):
+            output = super().step(input)
+            counts["steps"] += 1
+            if input.transition is not None:
+                counts["transitions"] += 1
+                if 200 <= output.response.status_code < 300:
+                    counts["to_success"] += 1
+                else:
+                    counts["followed"].append(f"{input.case.method} {input.case.formatted_path} -> {output.response.status_code}")
+            return output
+
+    Scenario.run(settings=scenarios(target, profile))
+    return counts
 
 
-@pytest.mark.waldur
-def test_waldur_sequences_follow_links_and_conform(target, contract_profile):
-    token, support = target.waldur_token, target.waldur_support_token
-    run("waldur", target.waldur_url, f"Token {token}" if token else None, target, contract_profile,
-        f"Token {support}" if support else None)
-
+def test_waldur_sequences_follow_links_and_conform(target, contract_profile, waldur_credentials):
+    url, manager, support = waldur_credentials
+    counts = run("waldur", url, manager, target, contract_profile, support)
+    observed.current.notes.append(f"stateful (waldur): {counts['steps']} steps, {counts['transitions']} link transitions, "
+                                  f"{counts['to_success']} of them to a success answer")
+    enforce(FOLLOWED.judge(counts["to_success"] > 0, "at least one followed link answered with success (2xx)",
+                           f"{counts['steps']} steps, {counts['transitions']} link transitions, none to a success answer; "
+                           f"followed: {counts['followed'][:5]}"))

@@ -1,4 +1,4 @@
-"""Rules of set_statistics (seed 000; notes/waldur.md, "Site-agent services")."""
+"""Rules of set_statistics (000_5b7b95424e9abc49.txt; docs/sources.md, "Site-agent services")."""
 from __future__ import annotations
 
 import pytest
@@ -7,22 +7,9 @@ from hypothesis import strategies as st
 
 from agent_api_contracts import strategies
 from agent_api_contracts.discovery import SERVICES, manageable_services, moment
-from agent_api_contracts.evidence import Rule
+from agent_api_contracts.rules.services import MODIFIED_MOVES, NULL_REFUSED, ROUND_TRIP, SUPPORT_MAY_NOT_WRITE
 
 pytestmark = [pytest.mark.waldur, pytest.mark.writes]
-
-ROUND_TRIP = Rule(
-    "statistics_read_back_as_set",
-    "set_statistics replaces the stored value entirely; answers 200 with the whole service", "notes/waldur.md")
-MODIFIED_MOVES = Rule(
-    "setting_statistics_moves_modified_on",
-    "set_statistics ... replaces the stored value entirely and moves modified", "notes/waldur.md")
-SUPPORT_MAY_NOT_WRITE = Rule(
-    "support_accounts_may_not_change_services",
-    "support (reads everything; ... may not call register_processor/set_statistics)", "notes/waldur.md")
-NULL_REFUSED = Rule(
-    "null_statistics_are_refused",
-    "statistics*, any JSON but not null", "notes/waldur.md, set_statistics")
 
 
 @settings(settings.get_profile("contracts"))

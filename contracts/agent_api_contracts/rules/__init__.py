@@ -24,6 +24,14 @@ HIDDEN_HEADERS = ("host", "content-length", "accept-encoding", "connection", "us
 # What a violation shows of a request: its answer, or the request alone when none came back.
 Exchange = Union[httpx.Response, httpx.Request]
 
+# Called as observer(rule, held, exchanges) for every verdict (the coverage report listens here).
+OBSERVERS: list = []
+
+
+def _observe(rule: "Rule", held: bool, exchanges) -> None:
+    for observer in OBSERVERS:
+        observer(rule, held, exchanges)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -38,6 +46,7 @@ class Rule:
 
     def judge(self, holds: bool, expected: str, found: str, *exchanges: Exchange) -> list["Violation"]:
         """[] when the rule holds, else the one violation."""
+        _observe(self, holds, exchanges)
         return [] if holds else [self.violation(expected, found, *exchanges)]
 
     # The older style: raise at the first broken rule (tests written this way keep working).
@@ -45,6 +54,7 @@ class Rule:
         return RuleFailure([self.violation(self.quote, detail, *exchanges)])
 
     def check(self, condition: bool, detail: str, *exchanges: Exchange) -> None:
+        _observe(self, bool(condition), exchanges)
         if not condition:
             raise self.violated(detail, *exchanges)
 

@@ -1,0 +1,106 @@
+"""What a run saw, for its coverage report and its "checked nothing" verdict: every answer per
+operation (status counts) and every rule judged, passed or failed, per operation."""
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from agent_api_contracts.schemas import operations
+
+APIS = ("waldur", "prefactor")
+
+
+@functools.cache
+def _templates() -> list[tuple[str, str, re.Pattern, str]]:
+    """(api, method, path pattern, operationId) for every documented operation."""
+    found = []
+    for api in APIS:
+        for operation_id, operation in operations(api).items():
+            pattern = re.escape(operation["path"])
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+            found.append((api, operation["method"], re.compile(f"(?:/.*)?{pattern}"), operation_id))
+    return found
+
+
+def operation_of(method: str, url: str) -> tuple[str, str] | None:
+    """(api, operationId) of a request, None when it is none of the documented operations."""
+    path = urlsplit(url).path
+    for api, documented_method, pattern, operation_id in _templates():
+        if documented_method == method.upper() and pattern.fullmatch(path):
+            return api, operation_id
+    return None
+
+
+@dataclass
+class Operation:
+    statuses: Counter = field(default_factory=Counter)
+    passed: Counter = field(default_factory=Counter)   # rule name -> times it held
+    failed: Counter = field(default_factory=Counter)   # rule name -> times it was broken
+    skipped: dict = field(default_factory=dict)        # check -> reason
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
+
+
+class Observations:
+    def __init__(self):
+        self.operations: dict[tuple[str, str], Operation] = defaultdict(Operation)
+        self.skipped: list[tuple[str, str]] = []  # (check, reason)
+        self.notes: list[str] = []
+
+    def answer(self, method: str, url: str, status: int | None, operation: tuple[str, str] | None = None) -> None:
+        operation = operation or operation_of(method, url)
+        if operation:
+            self.operations[operation].statuses[status if status is not None else "no answer"] += 1
+
+    def rule(self, name: str, held: bool, exchanges) -> None:
+        touched = {operation_of(e.request.method if hasattr(e, "status_code") else e.method,
+                                str(e.request.url if hasattr(e, "status_code") else e.url)) for e in exchanges}
+        for operation in touched - {None} or {("", "(no request)")}:
+            (self.operations[operation].passed if held else self.operations[operation].failed)[name] += 1
+
+    def skip(self, check: str, reason: str, operation: tuple[str, str] | None = None) -> None:
+        self.skipped.append((check, reason))
+        if operation:
+            self.operations[operation].skipped[check] = reason
+
+    def successes(self) -> int:
+        return sum(count for op in self.operations.values() for status, count in op.statuses.items()
+                   if isinstance(status, int) and 200 <= status < 300)
+
+    def report(self) -> dict:
+        rows = []
+        for api in APIS:
+            for operation_id, operation in operations(api).items():
+                seen = self.operations.get((api, operation_id), Operation())
+                rows.append({
+                    "api": api, "operation_id": operation_id, "method": operation["method"], "path": operation["path"],
+                    "exercised": seen.requests > 0, "requests": seen.requests,
+                    "statuses": {str(status): count for status, count in sorted(seen.statuses.items(), key=str)},
+                    "rules": {"run": sorted(set(seen.passed) | set(seen.failed)), "passed": sorted(set(seen.passed) - set(seen.failed)),
+                              "failed": sorted(seen.failed), "skipped": [{"check": c, "reason": r} for c, r in seen.skipped.items()]},
+                })
+        return {"operations": rows, "never_exercised": [f"{r['api']} {r['operation_id']}" for r in rows if not r["exercised"]],
+                "skipped": [{"check": check, "reason": reason} for check, reason in self.skipped],
+                "successful_answers": self.successes(), "notes": list(self.notes)}
+
+    def table(self) -> list[str]:
+        report = self.report()
+        lines = [f"{'operation':<70} {'req':>5}  {'statuses':<24} {'rules run/passed/failed/skipped'}"]
+        for row in report["operations"]:
+            statuses = " ".join(f"{s}x{n}" for s, n in row["statuses"].items()) or "-"
+            rules = row["rules"]
+            lines.append(f"{row['method'] + ' ' + row['path']:<70} {row['requests']:>5}  {statuses:<24} "
+                         f"{len(rules['run'])}/{len(rules['passed'])}/{len(rules['failed'])}/{len(rules['skipped'])}")
+            lines += [f"{'':8}failed: {name}" for name in rules["failed"]]
+        if report["never_exercised"]:
+            lines.append("never exercised: " + ", ".join(report["never_exercised"]))
+        return lines
+
+
+# The run's observations; the plugin starts a fresh one per session.
+current = Observations()

@@ -71,10 +71,12 @@ def not_a_server_error(seen: Observed) -> list[Violation]:
 @watches(CONTENT_TYPE, SCHEMA)
 def body_is_documented(seen: Observed) -> list[Violation]:
     documented = seen.operation.response(seen.status)
-    if documented is None or not carries_body(seen) or not documented[1].get("content"):
+    if documented is None or seen.response.request.method == "HEAD" or not documented[1].get("content"):
         return []
     key, response = documented
     content = response["content"]
+    if not seen.response.content:
+        return [Violation(SCHEMA, f"a {' or '.join(content)} body", shown(seen.response), (seen.response,))]
     sent = media_type(seen.response.headers.get("content-type", ""))
     chosen = next((name for name in content if matches(name, sent)), None)
     if chosen is None:

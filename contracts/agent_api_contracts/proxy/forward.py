@@ -54,7 +54,7 @@ class Proxy:
     def __init__(self, upstreams: Upstreams, observe, fail_on_violation: bool = False, verify: bool | str = True,
                  index: OperationIndex | None = None, on_shutdown=None):
         self.upstreams = upstreams
-        self.observe = observe  # (Exchange) -> list of violations (already journaled and reported)
+        self.observe = observe  # (Exchange) -> its violations, journaled and reported; .unanswered(Exchange, error)
         self.fail_on_violation = fail_on_violation
         self.index = index or OperationIndex()
         self.on_shutdown = on_shutdown
@@ -85,6 +85,8 @@ class Proxy:
             finally:
                 await upstream.aclose()
         except (httpx.HTTPError, ValueError) as error:
+            self.observe.unanswered(Exchange(scope["path"], scope["method"], target, headers, body, 502, [], b"",
+                                             started, time.monotonic() - started), error)
             return await self.unreachable(api, target, error, scope, send)
         status, answer_headers = upstream.status_code, [(n, v) for n, v in upstream.headers.raw
                                                          if n.lower() not in HOP_BY_HOP]

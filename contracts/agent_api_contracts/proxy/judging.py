@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import httpx
+
 from agent_api_contracts.proxy.conformance import SPEC_JUDGES, errors_of_undocumented_paths
 from agent_api_contracts.proxy.observed import Observed
 from agent_api_contracts.proxy.operations import OperationIndex
 from agent_api_contracts.proxy.watched_rules import rule_judges
+from agent_api_contracts.rules.answers import ANSWERED
 
 log = logging.getLogger("mockserver.proxy")
 # A mock's (WireMock's) state resets, forwarded through the proxy: what the sequence judges
@@ -42,10 +45,20 @@ class Judging:
                 except Exception:  # a judge's bug must never touch the traffic
                     log.exception("judge %s failed on %s %s", getattr(judge, "__name__", judge), exchange.method,
                                   exchange.path)
+        self._record(exchange, operation, violations)
+        return violations
+
+    def unanswered(self, exchange, error: Exception) -> None:
+        """The upstream gave no HTTP answer (refused, reset, timed out, bad certificate)."""
+        request = exchange.response().request
+        kind = "timed out" if isinstance(error, httpx.TimeoutException) else "got no answer"
+        violation = ANSWERED.violation("an HTTP answer", f"the request {kind}: {type(error).__name__}: {error}", request)
+        self._record(exchange, self.index.find(exchange.method, exchange.path), [violation])
+
+    def _record(self, exchange, operation, violations) -> None:
         found = [violation.as_dict() for violation in violations]
         operation_id = operation.operation_id if operation else None
         self.journal.record(exchange, operation_id, found)
         self.report.record(exchange.method, operation_id, exchange.status, found)
         for violation in violations:
             log.warning("%s", violation.message())
-        return violations

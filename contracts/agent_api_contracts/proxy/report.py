@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 import orjson
 
 from agent_api_contracts.proxy.conformance import ERROR_FORMAT
+from agent_api_contracts.rules.answers import ANSWERED
 
 EXAMPLES_KEPT = 5  # violations kept in memory per operation and rule, for JUnit and /__admin/report
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -38,7 +39,9 @@ class Report:
             for op in operations:
                 if judge.operations is None or op.operation_id in judge.operations:
                     self.rules[op.operation_id].update({rule.name: rule for rule in judge.rules})
-        self.rules[UNDOCUMENTED] = {ERROR_FORMAT.name: ERROR_FORMAT}
+        for rules in self.rules.values():
+            rules[ANSWERED.name] = ANSWERED
+        self.rules[UNDOCUMENTED] = {ERROR_FORMAT.name: ERROR_FORMAT, ANSWERED.name: ANSWERED}
         self.upstreams = upstreams
         self.statuses = collections.defaultdict(collections.Counter)  # operation -> status -> count
         self.undocumented = collections.Counter()  # (method, status) -> count

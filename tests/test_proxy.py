@@ -359,7 +359,7 @@ def test_a_violation_is_journaled_with_the_rule_what_was_expected_what_came_and_
         violation = entry["violations"][0]
         assert entry["operation_id"] == "marketplace_site_agent_services_list" and entry["status"] == 200
         assert violation["rule"] == "response_schema_conformance" and violation["source"].startswith("spec/")
-        assert "'active' is not one of" in violation["found"] and "200 schema" in violation["expected"]
+        assert '"active" is not one of' in violation["found"] and "200 schema" in violation["expected"]
         request = violation["requests"][0]
         assert request["status"] == 200 and upstream.url + SERVICES in request["curl"]
         assert "waldur-owner" not in request["curl"] and "Token $WALDUR_TOKEN" in request["curl"]

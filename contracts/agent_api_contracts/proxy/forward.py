@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
+from yarl import URL
 
 from agent_api_contracts.proxy.operations import OperationIndex
 from agent_api_contracts.proxy.upstreams import Upstreams, error_body
@@ -20,7 +23,10 @@ log = logging.getLogger("mockserver.proxy")
 # Hop-by-hop headers (RFC 9110, 7.6.1) belong to one connection; the rest travels unchanged.
 HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
                         b"trailer", b"transfer-encoding", b"upgrade", b"host"})
-UPSTREAM_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+UPSTREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=5.0, sock_read=60.0)
+# aiohttp would otherwise add its own to requests that had none.
+NOT_ADDED = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+UNANSWERED = (aiohttp.ClientError, asyncio.TimeoutError, ValueError, ssl.SSLError)
 
 
 @dataclass(slots=True)
@@ -58,8 +64,18 @@ class Proxy:
         self.fail_on_violation = fail_on_violation
         self.index = index or OperationIndex()
         self.on_shutdown = on_shutdown
-        self.client = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, verify=verify, follow_redirects=False,
-                                        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+        self.verify = verify
+        self.session: aiohttp.ClientSession | None = None  # made in the server's event loop, on first use
+
+    def client(self) -> aiohttp.ClientSession:
+        """aiohttp, not httpx, upstream: its connection pool keeps up under concurrency (httpx's
+        forwarded ~10x fewer requests a second here). Bodies stay as sent (no decompression)."""
+        if self.session is None:
+            context = ssl.create_default_context(cafile=self.verify if isinstance(self.verify, str) else None)
+            self.session = aiohttp.ClientSession(
+                timeout=UPSTREAM_TIMEOUT, auto_decompress=False, skip_auto_headers=NOT_ADDED,
+                connector=aiohttp.TCPConnector(limit=200, ssl=context), cookie_jar=aiohttp.DummyCookieJar())
+        return self.session
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -75,21 +91,17 @@ class Proxy:
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
         headers = [(name, value) for name, value in scope["headers"] if name not in HOP_BY_HOP]
-        try:  # a malformed URL is a ValueError; an unreachable upstream an HTTPError
-            # Built as is, not with client.build_request: that would add httpx's own User-Agent
-            # and Accept-Encoding to requests that had none.
-            request = httpx.Request(scope["method"], target, headers=headers + forwarded(scope), content=body or None)
-            upstream = await self.client.send(request, stream=True)
-            try:
-                answer = b"".join([chunk async for chunk in upstream.aiter_raw()])
-            finally:
-                await upstream.aclose()
-        except (httpx.HTTPError, ValueError) as error:
+        try:  # a malformed URL is a ValueError; an unreachable upstream a ClientError
+            sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers + forwarded(scope)]
+            async with self.client().request(scope["method"], URL(target, encoded=True), headers=sent,
+                                             data=body or None, allow_redirects=False) as upstream:
+                answer = await upstream.read()
+                status = upstream.status
+                answer_headers = [(name, value) for name, value in upstream.raw_headers if name.lower() not in HOP_BY_HOP]
+        except UNANSWERED as error:
             self.observe.unanswered(Exchange(scope["path"], scope["method"], target, headers, body, 502, [], b"",
                                              started, time.monotonic() - started), error)
             return await self.unreachable(api, target, error, scope, send)
-        status, answer_headers = upstream.status_code, [(n, v) for n, v in upstream.headers.raw
-                                                         if n.lower() not in HOP_BY_HOP]
         exchange = Exchange(scope["path"], scope["method"], target, headers, body, status, answer_headers, answer,
                             started, time.monotonic() - started)
         if self.fail_on_violation:
@@ -120,7 +132,8 @@ class Proxy:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.client.aclose()
+                if self.session is not None:
+                    await self.session.close()
                 if self.on_shutdown:
                     self.on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import functools
 import json
 
 import httpx
@@ -51,7 +52,7 @@ class Observed:
     def operation_id(self) -> str | None:
         return self.operation.operation_id if self.operation else None
 
-    @property
+    @functools.cached_property
     def query(self) -> httpx.QueryParams:
         return self.response.request.url.params
 

@@ -288,6 +288,7 @@ class ServicesShowWhatWasWritten:
                                                f"state {shown.get('state')!r}", before[1], seen.response))
             return found
         objects = seen.body if isinstance(seen.body, list) else [seen.body]
+        remembered = light(seen.response)
         for item in objects:
             if not isinstance(item, dict) or not isinstance(item.get("uuid"), str):
                 continue
@@ -299,9 +300,9 @@ class ServicesShowWhatWasWritten:
                                            f"statistics {orjson.dumps(item['statistics'])[:300].decode()}",
                                            set_before[1], seen.response))
                 if isinstance(item.get("state"), str):
-                    self.states[uuid] = (item["state"], light(seen.response))
+                    self.states[uuid] = (item["state"], remembered)
             if operation in (SERVICES_LIST, STATUSES_LIST):
-                self.listed[uuid] = (fingerprint(item), light(seen.response))
+                self.listed[uuid] = (fingerprint(item), remembered)
             elif operation in (SERVICE_RETRIEVE, STATUS_RETRIEVE):
                 listed = self.listed.get(uuid)
                 if listed and listed[0] != fingerprint(item):

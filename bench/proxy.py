@@ -11,7 +11,8 @@ One run, one machine, one upstream (`mockserver`, its built-in data), the same l
 - Prism: `prism proxy SPEC MOCK` for each document (pinned in bench/package.json), as that
   command runs it.
 Added latency is p50/p99 through a proxy minus p50/p99 direct, with one connection (no
-queueing); throughput is req/s at --connections. Then `--minutes` of mixed traffic through our
+queueing), in rounds that take turns between the three ways; throughput is req/s at
+--connections. Then `--minutes` of mixed traffic through our
 proxy (a share of it violating, so the journal and report grow) with its RSS sampled: memory
 must stay flat. Targets: less added p50 than Prism's on every endpoint, at most 2 ms added p50,
 RSS growth over the sustained run under 20 MiB. Exits 1 on a miss.
@@ -73,16 +74,24 @@ def start_prism_proxy(api: str, upstream: Server) -> Server:
     return Server(f"prism-proxy-{api}", command, port, ready, STAFF, timeout=90, any_answer=api == "prefactor")
 
 
-def measure(ways: dict, seconds: float, warmup: float, connections: int) -> dict:
+def measure(ways: dict, seconds: float, warmup: float, connections: int, rounds: int) -> dict:
+    """Per endpoint: latency in `rounds` rounds that take turns between the ways (a busy
+    machine's noise falls on all of them alike; the round with the median p50 counts), then
+    throughput."""
     results = {}
     for endpoint, load in ENDPOINTS.items():
         api = "prefactor" if load.path == AGENTS else "waldur"
         for way in WAYS:
-            url = ways[way][api].url
-            for kind, conns in (("latency", 1), ("throughput", connections)):
-                if warmup:
-                    run_wrk(url, load, seconds=warmup, connections=conns)
-                results[endpoint, way, kind] = run_wrk(url, load, seconds=seconds, connections=conns)
+            if warmup:
+                run_wrk(ways[way][api].url, load, seconds=warmup, connections=1)
+        runs = {way: [] for way in WAYS}
+        for _ in range(rounds):
+            for way in WAYS:
+                runs[way].append(run_wrk(ways[way][api].url, load, seconds=seconds / rounds, connections=1))
+        for way in WAYS:
+            results[endpoint, way, "latency"] = sorted(runs[way], key=lambda r: r.p50_ms)[len(runs[way]) // 2]
+            results[endpoint, way, "throughput"] = run_wrk(ways[way][api].url, load, seconds=seconds,
+                                                            connections=connections)
             print(f"  {endpoint:<20} {way:<7} p50 {results[endpoint, way, 'latency'].p50_ms:6.2f} ms  "
                   f"{results[endpoint, way, 'throughput'].rps:>8,.0f} req/s", flush=True)
     return results
@@ -118,7 +127,8 @@ def report(results: dict, samples: list, warm_rss: float, report_file: Path, con
                 f"+{latency.p50_ms - direct.p50_ms:.2f} / +{latency.p99_ms - direct.p99_ms:.2f}"
             rows.append([endpoint if way == "direct" else "", way, f"{latency.p50_ms:.2f}", f"{latency.p99_ms:.2f}", added,
                          f"{throughput.rps:,.0f}", str(latency.errors + latency.non_2xx + throughput.errors)])
-    print(f"\nlatency: wrk -t1 -c1; throughput: wrk -t2 -c{connections}; upstream: one mockserver process")
+    print(f"\nlatency: wrk -t1 -c1 (the median of the rounds); throughput: wrk -t2 -c{connections}; "
+          "upstream: one mockserver process")
     print(table(["endpoint", "way", "p50 ms", "p99 ms", "added p50/p99 ms", "req/s", "socket errors"], rows))
     rss = [mib for _, mib in samples]
     print(f"\nproxy RSS over the sustained run: start {rss[0]:.1f} MiB, end {rss[-1]:.1f} MiB, max {max(rss):.1f} MiB "
@@ -148,6 +158,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5, help="measured wrk run per endpoint, way and kind")
     parser.add_argument("--warmup", type=float, default=1, help="unmeasured wrk run before each (0: none)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="latency rounds taking turns between the ways")
     parser.add_argument("--minutes", type=float, default=0.5, help="the sustained run for the memory check (5 for the "
                                                                    "5-minute check)")
     args = parser.parse_args()
@@ -159,7 +170,7 @@ def main() -> int:
         prism = {api: stack.enter_context(start_prism_proxy(api, mock)) for api in SPECS}
         ways = {"direct": {"waldur": mock, "prefactor": mock}, "ours": {"waldur": ours, "prefactor": ours}, "Prism": prism}
         print(f"measuring: {args.seconds:.0f} s per run after {args.warmup:.0f} s warmup; {machine_load()}", flush=True)
-        results = measure(ways, args.seconds, args.warmup, args.connections)
+        results = measure(ways, args.seconds, args.warmup, args.connections, args.rounds)
         warm_rss = ours.rss_mib()
         for server in prism.values():
             server.process.terminate()  # the sustained run has the machine to itself and our proxy

@@ -162,6 +162,7 @@ def everyday_traffic(base: str) -> None:
         http.get("/api/marketplace-integration-statuses/", params={"o": "-last_request_timestamp"}, headers=WALDUR)
         http.get("/api/marketplace-integration-statuses/", params={"o": "last_request_timestamp"}, headers=WALDUR)
         http.get("/api/marketplace-integration-statuses/", params={"status": "Active"}, headers=WALDUR)
+        http.get("/api/marketplace-integration-statuses/", params={"agent_type": "1"}, headers=WALDUR)
         http.head("/api/marketplace-integration-statuses/", headers=WALDUR)
         if statuses and isinstance(statuses[0].get("url"), str):
             status_uuid = statuses[0]["url"].rstrip("/").rsplit("/", 1)[-1]

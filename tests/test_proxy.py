@@ -431,6 +431,15 @@ def test_without_the_flag_a_violating_answer_still_passes_unchanged():
         upstream.stop()
 
 
+def test_a_violation_keeps_a_bounded_curl_line_of_a_huge_request(odd_proxy):
+    huge = json.dumps({"name": "x" * TEN_MEGABYTES, "backend_type": 7}).encode()
+    path = f"{SERVICES}0123456789abcdef0123456789abcdef/register_processor/"
+    raw(odd_proxy.url, "POST", path, {**WALDUR, "Content-Type": "application/json"}, huge)
+    entry = httpx.get(f"{odd_proxy.url}/__admin/requests", params={"rule": "request_conforms_to_spec"}).json()[-1]
+    curl = entry["violations"][0]["requests"][0]["curl"]
+    assert curl.startswith("curl -i -X POST") and curl.endswith("characters, cut)") and len(curl) < 5000
+
+
 def test_the_journal_keeps_only_the_newest_entries():
     class Seen:
         method, path, url, status, seconds = "GET", SERVICES, "http://x" + SERVICES, 200, 0.001

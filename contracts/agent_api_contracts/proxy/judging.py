@@ -9,6 +9,7 @@ import httpx
 from agent_api_contracts.proxy.conformance import SPEC_JUDGES, errors_of_undocumented_paths
 from agent_api_contracts.proxy.observed import Observed
 from agent_api_contracts.proxy.operations import OperationIndex
+from agent_api_contracts.proxy.report import message
 from agent_api_contracts.proxy.watched_rules import rule_judges
 from agent_api_contracts.rules.answers import ANSWERED
 
@@ -16,6 +17,7 @@ log = logging.getLogger("mockserver.proxy")
 # A mock's (WireMock's) state resets, forwarded through the proxy: what the sequence judges
 # remember of the old state no longer holds.
 STATE_RESETS = {("POST", "/__admin/reset"), ("PUT", "/__admin/state")}
+CURL_KEPT = 4096  # characters of a curl line in the journal and report: a 10 MB body stays out of memory
 
 
 class Judging:
@@ -56,9 +58,16 @@ class Judging:
         self._record(exchange, self.index.find(exchange.method, exchange.path), [violation])
 
     def _record(self, exchange, operation, violations) -> None:
-        found = [violation.as_dict() for violation in violations]
+        found = [bounded(violation.as_dict()) for violation in violations]
         operation_id = operation.operation_id if operation else None
         self.journal.record(exchange, operation_id, found)
         self.report.record(exchange.method, operation_id, exchange.status, found)
-        for violation in violations:
-            log.warning("%s", violation.message())
+        for violation in found:
+            log.warning("%s", message(violation))
+
+
+def bounded(violation: dict) -> dict:
+    for request in violation["requests"]:
+        if len(request["curl"]) > CURL_KEPT:
+            request["curl"] = request["curl"][:CURL_KEPT] + f" ... ({len(request['curl']):,} characters, cut)"
+    return violation

@@ -14,7 +14,7 @@ import math
 import httpx
 import orjson
 
-from agent_api_contracts.discovery import enum_labels, links, moment
+from agent_api_contracts.discovery import enum_labels, links, moment, parameter_labels
 from agent_api_contracts.proxy.conformance import security_of
 from agent_api_contracts.proxy.observed import MISSING, Observed, watches
 from agent_api_contracts.rules import Violation
@@ -131,7 +131,8 @@ def filters_of(operation_id: str) -> dict:
     if operation_id == SERVICES_LIST:
         labels = enum_labels("AgentServiceStateEnum")
         return {"state": ("state", lambda value: labels.get(value, value)), "identity_uuid": ("identity", hex_uuid)}
-    return {"status": ("status", str), "agent_type": ("agent_type", str)}
+    types = parameter_labels("AgentTypeFilter")
+    return {"status": ("status", str), "agent_type": ("agent_type", lambda value: types.get(value, value))}
 
 
 @watches(FILTER_EXACT, operations=(SERVICES_LIST, STATUSES_LIST))

@@ -1,4 +1,5 @@
-"""Serve one variant of tests/mutants.py on a free loopback port: `python tests/serve_mutant.py NAME`.
+"""Serve one variant of tests/mutants.py (or, as NAME `mock`, the plain mock) on a free loopback port:
+`python tests/serve_mutant.py NAME`.
 Prints `listening on http://127.0.0.1:PORT` once it accepts connections."""
 import logging
 import sys
@@ -9,7 +10,7 @@ import uvicorn
 warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
 
-from mutants import BY_NAME  # noqa: E402
+from mutants import BY_NAME, create_app  # noqa: E402
 
 
 class Announcing(uvicorn.Server):
@@ -20,5 +21,5 @@ class Announcing(uvicorn.Server):
 
 
 if __name__ == "__main__":
-    app = BY_NAME[sys.argv[1]].build()
+    app = create_app() if sys.argv[1] == "mock" else BY_NAME[sys.argv[1]].build()
     Announcing(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")).run()

@@ -79,6 +79,7 @@ class Observations:
                 seen = self.operations.get((api, operation_id), Operation())
                 rows.append({
                     "api": api, "operation_id": operation_id, "method": operation["method"], "path": operation["path"],
+                    "beyond_published_pages": bool(operation.get("x-beyond-published-pages")),
                     "exercised": seen.requests > 0, "requests": seen.requests,
                     "statuses": {str(status): count for status, count in sorted(seen.statuses.items(), key=str)},
                     "rules": {"run": sorted(set(seen.passed) | set(seen.failed)), "passed": sorted(set(seen.passed) - set(seen.failed)),

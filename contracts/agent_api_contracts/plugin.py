@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from agent_api_contracts import clients, observed, rules
+from agent_api_contracts import clients, observed, rules, schemas
 from agent_api_contracts.rules.answers import JSON_ANSWER, shown
 from agent_api_contracts.target import CREDENTIALS, SKIP_MISSING, choose_target, credentials_of, urls_of
 
@@ -35,6 +35,7 @@ FIXTURE_CREDENTIALS = {"waldur_manager": "WALDUR_TOKEN", "waldur_support": "WALD
 READING_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 JSON_VALUE_ATTRIBUTE = re.compile(r"'(list|dict|str|int|float|bool|NoneType)' object has no attribute")
 CONTRACTS = pytest.StashKey[list]()
+CONTRACT_IDS: set[str] = set()
 
 
 def pytest_addoption(parser):
@@ -73,6 +74,8 @@ def is_contract_check(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     contract_items = [item for item in items if is_contract_check(item)]
     config.stash[CONTRACTS] = contract_items
+    CONTRACT_IDS.clear()
+    CONTRACT_IDS.update(item.nodeid for item in contract_items)
     apis = set(config.getoption("api") or ("waldur", "prefactor"))
     read_only = config.getoption("read_only")
     for item in contract_items:
@@ -113,30 +116,64 @@ def header(config, items) -> list[str]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """A contract check that trips over an answer it cannot read fails under the answers' rule,
-    with the last answer it got, never as a bare KeyError, TypeError or JSONDecodeError."""
+    with the last answer it got, never as a bare KeyError, TypeError or JSONDecodeError; several
+    failures Hypothesis found (an exception group) become one failure listing every violation."""
     if not is_contract_check(item):
         return (yield)
     try:
         return (yield)
     except (rules.RuleFailure, pytest.fail.Exception, pytest.skip.Exception):
         raise
+    except BaseExceptionGroup as group:
+        violations = [violation for error in leaves(group) for violation in as_violations(error)]
+        if any(violation is None for violation in violations):
+            raise
+        raise rules.RuleFailure(violations) from None
     except READING_ERRORS as error:
-        if isinstance(error, AttributeError) and not JSON_VALUE_ATTRIBUTE.match(str(error)):
-            raise  # a bug of the suite's own, not an odd answer
+        if not is_reading_error(error):
+            raise
         raise unreadable(error) from None
 
 
-def unreadable(error: Exception) -> rules.RuleFailure:
-    last = clients.last_response()
-    found = f"{type(error).__name__} {error} while reading " + (shown(last) if last is not None else "the answers")
-    exchanges = (last,) if last is not None else ()
-    return rules.RuleFailure([JSON_ANSWER.violation("the answer the operation documents", found, *exchanges)])
+def leaves(group: BaseExceptionGroup) -> list[BaseException]:
+    return [leaf for error in group.exceptions
+            for leaf in (leaves(error) if isinstance(error, BaseExceptionGroup) else [error])]
 
 
-def pytest_runtest_logreport(report):
-    if report.skipped and report.when in ("setup", "call") and "agent_api_contracts" in report.nodeid.replace("/", "."):
+def as_violations(error: BaseException) -> list:
+    """The violations an error stands for; [None] when it is none of ours (a bug to show as it is)."""
+    if isinstance(error, rules.RuleFailure):
+        return error.violations
+    if isinstance(error, READING_ERRORS) and is_reading_error(error):
+        return unreadable(error).violations
+    return [None]
+
+
+def is_reading_error(error: Exception) -> bool:
+    # `'list' object has no attribute 'get'` is an odd answer; another AttributeError is the suite's own bug.
+    return not isinstance(error, AttributeError) or bool(JSON_VALUE_ATTRIBUTE.match(str(error)))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and report.when in ("setup", "call") and item.nodeid in CONTRACT_IDS:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        observed.current.skip(report.nodeid, reason.removeprefix("Skipped: "))
+        observed.current.skip(item.nodeid, reason.removeprefix("Skipped: "), operation_of_item(item))
+    return report
+
+
+def operation_of_item(item) -> tuple[str, str] | None:
+    """The operation a check parametrized by `path` (and `method`) exercises, if it is one."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    path, method = params.get("path"), params.get("method")
+    if not isinstance(path, str):
+        return None
+    for api in observed.APIS:
+        for operation_id, operation in schemas.operations(api).items():
+            if operation["path"] == path and (method is None or operation["method"] == method):
+                return api, operation_id
+    return None
 
 
 def pytest_sessionfinish(session, exitstatus):

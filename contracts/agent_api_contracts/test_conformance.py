@@ -7,6 +7,7 @@ import re
 import jsonschema
 import pytest
 import schemathesis
+from hypothesis import settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
@@ -41,7 +42,8 @@ def conformance_schema(api: str, base_url: str, authorization: str, target, prof
         wanted = path_parameters or {}
         if not values or not isinstance(wanted.get("uuid"), str) or not UUID.match(wanted["uuid"]):
             return st.just(path_parameters)
-        return st.just(path_parameters) | st.sampled_from(values).map(lambda uuid: {**wanted, "uuid": uuid})
+        # Unknown uuids are test_access.py's: here every valid uuid names an object the suite found.
+        return st.sampled_from(values).map(lambda uuid: {**wanted, "uuid": uuid})
 
     @schema.auth()
     class Credentials:
@@ -119,13 +121,16 @@ waldur = schemathesis.pytest.from_fixture("waldur_openapi")
 prefactor = schemathesis.pytest.from_fixture("prefactor_openapi")
 
 
+# One failure per operation, the first found: several would come as a bare exception group.
 @pytest.mark.waldur
 @waldur.parametrize()
+@settings(report_multiple_bugs=False)
 def test_waldur_operation_conforms_to_spec(case):
     call_and_validate(case)
 
 
 @pytest.mark.prefactor
 @prefactor.parametrize()
+@settings(report_multiple_bugs=False)
 def test_prefactor_operation_conforms_to_spec(case):
     call_and_validate(case)

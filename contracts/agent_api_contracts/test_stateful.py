@@ -18,7 +18,7 @@ from schemathesis.core.failures import FailureGroup
 from agent_api_contracts import observed
 from agent_api_contracts.rules import Rule, RuleFailure, enforce
 from agent_api_contracts.rules.answers import ANSWERED
-from agent_api_contracts.rules.conformance import request_of, violations
+from agent_api_contracts.rules.conformance import as_httpx, request_of, violations
 from agent_api_contracts.test_conformance import NOT_JUDGED, conformance_schema
 
 pytestmark = pytest.mark.waldur
@@ -39,7 +39,7 @@ def run(api: str, base_url, authorization, target, profile, support_authorizatio
     # In a sequence, the stateful checks (use after free, resource availability) apply too.
     schema.config.checks.update(excluded_check_names=NOT_JUDGED[api] + (["unsupported_method"] if target.read_only else []))
     machine = schema.as_state_machine()
-    counts = {"steps": 0, "transitions": 0, "to_success": 0, "followed": []}
+    counts = {"steps": 0, "transitions": 0, "to_success": 0, "followed": [], "last": []}
 
     class Scenario(machine):
         def setup(self):
@@ -61,6 +61,7 @@ def run(api: str, base_url, authorization, target, profile, support_authorizatio
         def step(self, input):
             output = super().step(input)
             counts["steps"] += 1
+            counts["last"] = (counts["last"] + [as_httpx(output.response)])[-3:]
             if input.transition is not None:
                 counts["transitions"] += 1
                 if 200 <= output.response.status_code < 300:
@@ -80,4 +81,4 @@ def test_waldur_sequences_follow_links_and_conform(target, contract_profile, wal
                                   f"{counts['to_success']} of them to a success answer")
     enforce(FOLLOWED.judge(counts["to_success"] > 0, "at least one followed link answered with success (2xx)",
                            f"{counts['steps']} steps, {counts['transitions']} link transitions, none to a success answer; "
-                           f"followed: {counts['followed'][:5]}"))
+                           f"followed: {counts['followed'][:5]}", *counts["last"]))

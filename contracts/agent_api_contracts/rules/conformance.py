@@ -9,6 +9,7 @@ from agent_api_contracts.rules import Rule, RuleFailure, Violation
 from agent_api_contracts.rules.answers import ANSWERED, shown
 
 SOURCE = "spec/ (the operation as the published pages document it); docs/sources.md#what-the-suites-judge"
+CONFORMS = Rule("operation_conforms_to_spec", "the answer passes every Schemathesis check against the spec", SOURCE)
 
 
 def as_httpx(response) -> httpx.Response:
@@ -36,8 +37,8 @@ def violations(failures, response) -> list[Violation]:
     for failure in failures:
         name = failure.checks[0] if getattr(failure, "checks", ()) else type(failure).__name__
         rule = Rule(name, f"{failure.code} {failure.title}", SOURCE)
-        found.append(rule.violation("the answer the spec documents for this request",
-                                    f"{failure.message.strip()} | {shown(answer, 200)}".replace("\n", " "), answer))
+        found += rule.judge(False, "the answer the spec documents for this request",
+                            f"{failure.message.strip()} | {shown(answer, 200)}".replace("\n", " "), answer)
     return found
 
 
@@ -53,4 +54,5 @@ def call_and_validate(case, **kwargs):
         case.validate_response(response, transport_kwargs=kwargs or None)
     except FailureGroup as group:
         raise RuleFailure(violations(group.exceptions, response)) from None
+    CONFORMS.judge(True, "", "", as_httpx(response))
     return response

@@ -314,6 +314,22 @@ def test_the_waldur_client_through_the_proxy_keeps_the_contract(proxy):
     assert violations(proxy.url) == []
 
 
+def test_concurrent_registrations_through_the_proxy_are_no_violation(proxy):
+    from concurrent.futures import ThreadPoolExecutor
+    service = marketplace_site_agent_services_list.sync(client=AuthenticatedClient(base_url=proxy.url,
+                                                                                  token="waldur-staff"))[0]
+
+    def register(n: int) -> int:
+        body = AgentProcessorCreateRequest(name=f"threaded-{n % 4}", backend_type="SLURM")
+        return marketplace_site_agent_services_register_processor.sync_detailed(
+            service.uuid, client=AuthenticatedClient(base_url=proxy.url, token="waldur-staff"), body=body).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(register, range(24)))
+    assert statuses.count(201) == 4 and statuses.count(200) == 20
+    assert violations(proxy.url) == []
+
+
 def test_the_prefactor_sdk_through_the_proxy_keeps_the_contract(proxy):
     async def scenario():
         config = HttpClientConfig(api_url=proxy.url, api_token="prefactor-dev", max_retries=0)
@@ -448,3 +464,26 @@ def test_the_journal_keeps_only_the_newest_entries():
     for _ in range(5):
         kept.record(Seen, "marketplace_site_agent_services_list", [])
     assert [entry["id"] for entry in kept.entries()] == [3, 4, 5]
+
+
+def test_registrations_judged_in_order_unless_they_overlapped():
+    """A 200 for a name the service did not have when read breaks new_processor_name_creates_a_processor;
+    the same 200 while another registration of that path was under way proves nothing."""
+    from agent_api_contracts.proxy.observed import Observed
+    from agent_api_contracts.proxy.operations import OperationIndex
+    from agent_api_contracts.proxy.watched_rules import ProcessorsKeepTheirUuid
+
+    index, service = OperationIndex(), "7d494fe8e36b5b3baf5e76ea7a0add1a"
+    url = f"http://waldur{SERVICES}{service}/"
+
+    def seen(method, path, status, body, sent=None, overlapped=False):
+        request = httpx.Request(method, f"http://waldur{path}", json=sent)
+        return Observed(httpx.Response(status, json=body, request=request), index.find(method, path), "waldur",
+                        overlapped=overlapped)
+
+    register = f"{SERVICES}{service}/register_processor/"
+    for overlapped, broken in ((True, []), (False, ["new_processor_name_creates_a_processor"])):
+        judge = ProcessorsKeepTheirUuid()
+        assert judge(seen("GET", f"{SERVICES}{service}/", 200, {"uuid": service, "url": url, "processors": []})) == []
+        found = judge(seen("POST", register, 200, {"uuid": "a" * 32, "name": "new"}, {"name": "new"}, overlapped))
+        assert [v.rule.name for v in found] == broken

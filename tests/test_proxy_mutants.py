@@ -26,6 +26,7 @@ CAUGHT_BY = {
     "task_stats_server_error": "status_code_conformance",
     "unknown_uuid_is_500": "status_code_conformance",
     "register_processor_updates_with_201": "same_processor_name_updates_that_processor",
+    "register_processor_creates_with_200": "new_processor_name_creates_a_processor",
     "no_result_count_header": "response_headers_conformance",
     "no_link_header": "response_headers_conformance",
     "html_content_type": "content_type_conformance",

@@ -43,6 +43,7 @@ class Exchange:
     body: bytes
     started: float
     seconds: float
+    overlapped: bool = False  # another request to the same path was under way meanwhile
 
     def response(self) -> httpx.Response:
         """The exchange as the judges read it: an httpx.Response carrying its request."""
@@ -66,6 +67,7 @@ class Proxy:
         self.on_shutdown = on_shutdown
         self.verify = verify
         self.session: aiohttp.ClientSession | None = None  # made in the server's event loop, on first use
+        self.under_way: dict[str, list[list[bool]]] = {}  # path -> a flag per request under way
 
     def client(self) -> aiohttp.ClientSession:
         """aiohttp, not httpx, upstream: its connection pool keeps up under concurrency (httpx's
@@ -83,6 +85,29 @@ class Proxy:
         if scope["type"] != "http":
             return
         started = time.monotonic()
+        overlapped = self.begin(scope["path"])
+        try:
+            await self.forward(scope, receive, send, started, overlapped)
+        finally:
+            self.end(scope["path"], overlapped)
+
+    def begin(self, path: str) -> list[bool]:
+        """A flag that turns True when requests to `path` overlap: the sequence judges cannot
+        tell the order of concurrent writes to one object."""
+        others = self.under_way.setdefault(path, [])
+        flag = [bool(others)]
+        for other in others:
+            other[0] = True
+        others.append(flag)
+        return flag
+
+    def end(self, path: str, flag: list[bool]) -> None:
+        others = self.under_way[path]
+        others[:] = [other for other in others if other is not flag]
+        if not others:
+            del self.under_way[path]
+
+    async def forward(self, scope, receive, send, started: float, overlapped: list[bool]):
         body = await read_body(receive)
         if body is None:
             return  # the client went away
@@ -103,7 +128,7 @@ class Proxy:
                                              started, time.monotonic() - started), error)
             return await self.unreachable(api, target, error, scope, send)
         exchange = Exchange(scope["path"], scope["method"], target, headers, body, status, answer_headers, answer,
-                            started, time.monotonic() - started)
+                            started, time.monotonic() - started, overlapped[0])
         if self.fail_on_violation:
             violations = self.observe(exchange)
             if violations:

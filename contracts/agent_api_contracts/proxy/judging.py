@@ -38,7 +38,7 @@ class Judging:
         api = operation.api if operation else self.index.api_of(exchange.path)
         violations = []
         if api is not None:
-            seen = Observed(exchange.response(), operation, api)
+            seen = Observed(exchange.response(), operation, api, overlapped=exchange.overlapped)
             watching = [errors_of_undocumented_paths] if operation is None else [
                 judge for judge in self.judges if judge.operations is None or operation.operation_id in judge.operations]
             for judge in watching:

@@ -27,6 +27,7 @@ class Observed:
     response: httpx.Response
     operation: Operation | None
     api: str | None
+    overlapped: bool = False  # another request to the same path was under way meanwhile
     _body: object = field(default=None, repr=False)
     _sent: object = field(default=None, repr=False)
 

@@ -22,7 +22,7 @@ from agent_api_contracts.rules.access import ANONYMOUS
 from agent_api_contracts.rules.consistency import BUILT_FROM_CURRENT_STATE, LIST_AGREES_WITH_RETRIEVE, SUMMARY_ADDS_UP
 from agent_api_contracts.rules.lists import COUNT_IS_TOTAL, FILTER_EXACT, LINKS_POINT_RIGHT, ORDERING, PAGE_BOUNDED
 from agent_api_contracts.rules.prefactor import ECHOES_NAME, FINISHED_SUM, FRESH_IDS, IDEMPOTENT, NEW_IS_PENDING
-from agent_api_contracts.rules.services import ANSWER_NAMES_ITS_SERVICE, ROUND_TRIP, SAME_NAME_UPDATES
+from agent_api_contracts.rules.services import ANSWER_NAMES_ITS_SERVICE, NEW_NAME_CREATES, ROUND_TRIP, SAME_NAME_UPDATES
 
 SERVICES_LIST, SERVICES_COUNT = "marketplace_site_agent_services_list", "marketplace_site_agent_services_count"
 SERVICE_RETRIEVE = "marketplace_site_agent_services_retrieve"
@@ -236,26 +236,49 @@ def connection_summary_counts_the_agents(seen: Observed) -> list[Violation]:
 # --- sequences of exchanges ----------------------------------------------------------------
 
 class ProcessorsKeepTheirUuid:
-    """A name registered before is answered 200 (not 201) with the uuid it was given then."""
+    """A name registered before (or listed on its service) is answered 200 with the uuid it had,
+    never 201; a name its service did not have when last read is answered 201, not 200."""
 
-    rules, operations = (SAME_NAME_UPDATES,), frozenset({REGISTER})
+    rules, operations = (SAME_NAME_UPDATES, NEW_NAME_CREATES), frozenset({REGISTER, SERVICES_LIST, SERVICE_RETRIEVE})
 
     def __init__(self):
-        self.uuids = Recent()  # (service, name) -> (processor uuid, the response that showed it)
+        self.uuids = Recent()     # (service, name) -> (processor uuid, the response that showed it)
+        self.services = Recent()  # service uuid -> the response that showed all its processors
 
     def __call__(self, seen: Observed) -> list[Violation]:
+        if seen.operation_id != REGISTER:
+            self.read(seen)
+            return []
         if seen.status not in (200, 201) or not isinstance(seen.body, dict) or not isinstance(seen.sent, dict):
             return []
-        key, uuid = (path_uuid(seen), str(seen.sent.get("name", "")).strip()), seen.body.get("uuid")
-        before = self.uuids.get(key)
+        service = path_uuid(seen)
+        key, uuid = (service, str(seen.sent.get("name", "")).strip()), seen.body.get("uuid")
+        before, read = self.uuids.get(key), self.services.get(service)
         self.uuids[key] = (uuid, light(seen.response))
+        if seen.overlapped:
+            return []  # concurrent registrations: which came first is not for traffic to tell
         if before is not None and seen.status == 201:
             return [violation(SAME_NAME_UPDATES, f"200: the name was registered before (uuid {before[0]})",
                               f"201 with uuid {uuid!r}", before[1], seen.response)]
         if before is not None and before[0] != uuid:
             return [violation(SAME_NAME_UPDATES, f"the uuid {before[0]} registered before",
                               f"uuid {uuid!r}", before[1], seen.response)]
+        if before is None and read is not None and seen.status == 200:
+            return [violation(NEW_NAME_CREATES, f"201: the service had no processor named {key[1]!r} when read",
+                              "200", read, seen.response)]
         return []
+
+    def read(self, seen: Observed) -> None:
+        if seen.status != 200:
+            return
+        remembered = light(seen.response)
+        for item in seen.body if isinstance(seen.body, list) else [seen.body]:
+            if isinstance(item, dict) and isinstance(item.get("uuid"), str) and isinstance(item.get("processors"), list):
+                service = hex_uuid(item["uuid"])
+                self.services[service] = remembered
+                for processor in item["processors"]:
+                    if isinstance(processor, dict) and isinstance(processor.get("name"), str):
+                        self.uuids[(service, processor["name"])] = (processor.get("uuid"), remembered)
 
 
 class ServicesShowWhatWasWritten:

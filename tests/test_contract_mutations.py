@@ -20,14 +20,18 @@ RULE_FAILURE = "agent_api_contracts.rules.RuleFailure"
 
 
 @pytest.fixture(scope="module")
-def verdicts(tmp_path_factory) -> dict[str, Run]:
+def verdicts(request, tmp_path_factory) -> dict[str, Run]:
+    """The suite's verdict on each variant whose test is selected (`-k NAME` runs one)."""
+    selected = {item.callspec.params["variant"].name for item in request.session.items
+                if "variant" in getattr(getattr(item, "callspec", None), "params", {})}
+    chosen = [v for v in VARIANTS if v.name in selected]
     reports = tmp_path_factory.mktemp("junit")
     with ThreadPoolExecutor(PARALLEL) as pool:
         futures = {v.name: pool.submit(run_suite, v.name, reports / f"{v.name}.xml", *([] if v.harmless else ["-x"]))
-                   for v in VARIANTS}
+                   for v in chosen}
     results = {name: future.result() for name, future in futures.items()}
     print("\nvariant | family | caught by")
-    for variant in VARIANTS:
+    for variant in chosen:
         run = results[variant.name]
         print(f"{variant.name} | {variant.family} | {', '.join(run.failed_tests) or ('passes' if run.code == 0 else f'exit {run.code}')}")
     return results

@@ -30,11 +30,19 @@ class ObservedTransport(httpx.HTTPTransport):
         return response
 
 
+class ObservedClient(httpx.Client):
+    def send(self, request: httpx.Request, **kwargs) -> httpx.Response:
+        try:
+            return super().send(request, **kwargs)
+        except httpx.TransportError as error:  # e.g. a connection dropped while the body was read
+            raise unanswered(error) from None
+
+
 def client(base_url: str, authorization: str | None) -> httpx.Client:
     headers = {"Accept": "application/json"}
     if authorization:
         headers["Authorization"] = authorization
-    return httpx.Client(base_url=base_url, headers=headers, timeout=TIMEOUT, follow_redirects=False,
+    return ObservedClient(base_url=base_url, headers=headers, timeout=TIMEOUT, follow_redirects=False,
                         transport=ObservedTransport())
 
 

@@ -14,11 +14,12 @@ import os
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
 from agent_api_contracts import clients, observed, rules, schemas
-from agent_api_contracts.rules.answers import JSON_ANSWER, shown
+from agent_api_contracts.rules.answers import JSON_ANSWER, shown, unanswered
 from agent_api_contracts.target import CREDENTIALS, SKIP_MISSING, choose_target, credentials_of, urls_of
 
 PROFILES = {
@@ -129,6 +130,8 @@ def pytest_runtest_call(item):
         if any(violation is None for violation in violations):
             raise
         raise rules.RuleFailure(violations) from None
+    except httpx.TransportError as error:
+        raise unanswered(error) from None
     except READING_ERRORS as error:
         if not is_reading_error(error):
             raise
@@ -144,6 +147,8 @@ def as_violations(error: BaseException) -> list:
     """The violations an error stands for; [None] when it is none of ours (a bug to show as it is)."""
     if isinstance(error, rules.RuleFailure):
         return error.violations
+    if isinstance(error, httpx.TransportError):
+        return unanswered(error).violations
     if isinstance(error, READING_ERRORS) and is_reading_error(error):
         return unreadable(error).violations
     return [None]

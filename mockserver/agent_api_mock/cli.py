@@ -87,6 +87,10 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["proxy"]:  # `mockserver proxy ...`: the validating proxy of the contract suites
+        from agent_api_contracts.proxy.cli import main as proxy
+        return proxy(argv[1:])
     try:
         serve(parse_args(argv))
     except KeyboardInterrupt:

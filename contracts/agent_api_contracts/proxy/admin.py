@@ -1,0 +1,39 @@
+"""The proxy's own test-control surface (WireMock's convention); other /__admin/ paths go to
+the upstream, so a mock behind the proxy can still be reset through it.
+
+    GET    /__admin/requests   the journal, filtered by ?method=&path=&operation_id=&status=&rule=
+    DELETE /__admin/requests   clear the journal
+    GET    /__admin/report     the report so far (coverage, violation counts, examples)
+    POST   /__admin/report     write the report files now (--report), and answer the summary
+"""
+from __future__ import annotations
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
+
+FILTERS = ("method", "path", "operation_id", "status", "query", "rule")
+
+
+def _json(data: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status, media_type="application/json")
+
+
+def admin_router(judging) -> Router:
+    async def requests(request: Request) -> Response:
+        if request.method == "DELETE":
+            judging.journal.clear()
+            return Response(status_code=204)
+        criteria = {key: value for key, value in request.query_params.items() if key in FILTERS}
+        return _json(judging.journal.entries(**criteria))
+
+    async def report(request: Request) -> Response:
+        written = judging.report.write() if request.method == "POST" else []
+        return _json({"files": written, **judging.report.summary()})
+
+    return Router([Route("/__admin/requests", requests, methods=["GET", "DELETE"]),
+                   Route("/__admin/report", report, methods=["GET", "POST"])])
+
+
+OWN_PATHS = ("/__admin/requests", "/__admin/report")

@@ -1,0 +1,108 @@
+"""The proxy catches broken servers in passing traffic: with each broken variant of the mock
+(tests/mutants.py) as the upstream, the same everyday traffic shows the variant's violation in
+the journal and in the report, under the rule it breaks; harmless variants show none.
+
+Variants whose bug only shows to a caller that knows more than traffic tells (whose token is
+which role, what the full list holds) are the contract suite's to catch, not the proxy's."""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from mutants import BY_NAME, VARIANTS
+from proxy_runs import PREFACTOR, ThreadProxy, everyday_traffic, mutant_process, violations
+
+# variant -> the rule its bug breaks in everyday traffic (a representative set: every family)
+CAUGHT_BY = {
+    "service_state_in_lower_case": "response_schema_conformance",
+    "hyphenated_uuids_in_bodies": "response_schema_conformance",
+    "identity_name_missing": "response_schema_conformance",
+    "agent_status_outside_enum": "response_schema_conformance",
+    "connection_stats_without_summary": "response_schema_conformance",
+    "task_stats_server_error": "status_code_conformance",
+    "unknown_uuid_is_500": "status_code_conformance",
+    "register_processor_updates_with_201": "same_processor_name_updates_that_processor",
+    "register_processor_creates_with_200": "new_processor_name_creates_a_processor",
+    "no_result_count_header": "response_headers_conformance",
+    "no_link_header": "response_headers_conformance",
+    "html_content_type": "content_type_conformance",
+    "anonymous_is_staff": "anonymous_requests_are_401",
+    "page_size_ignored": "page_size_bounds_the_page",
+    "result_count_is_page_length": "result_count_is_the_total",
+    "next_link_on_last_page": "link_header_points_to_first_prev_next_last",
+    "state_filter_ignored": "filter_returns_only_and_all_matching_objects",
+    "descending_order_ignored": "o_orders_by_last_request_timestamp_both_ways",
+    "statistics_not_persisted": "statistics_read_back_as_set",
+    "statistics_stored_as_text": "statistics_read_back_as_set",
+    "update_changes_processor_uuid": "same_processor_name_updates_that_processor",
+    "finished_is_not_the_sum": "finished_equals_complete_failed_cancelled",
+    "new_agent_can_be_reinstated": "a_new_agent_is_pending_and_cannot_be_reinstated",
+    "connection_stats_show_stale_states": "connection_stats_show_the_current_services",
+    "agent_ids_repeat": "created_agents_have_fresh_ids_in_prefactor_format",
+    "agent_name_not_echoed": "created_agent_has_the_requested_name",
+    "invalid_agent_body_accepted": "invalid_requests_are_refused",
+    "services_body_not_json": "response_schema_conformance",
+    "services_as_html_pages": "content_type_conformance",
+    "statuses_with_empty_bodies": "response_schema_conformance",
+    "agent_answers_empty_body": "response_schema_conformance",
+    "service_retrieve_drops_connection": "every_request_gets_an_http_answer",
+    "html_404_everywhere": "content_type_conformance",
+}
+HARMLESS = [variant.name for variant in VARIANTS if variant.harmless]
+PARALLEL = max(1, min(2, os.cpu_count() or 1))
+
+
+def traffic_through_a_proxy_in_front_of(name: str, report) -> tuple[list[dict], dict]:
+    upstream = mutant_process(name)
+    proxy = ThreadProxy(upstream.url, report=str(report))
+    try:
+        everyday_traffic(proxy.url)
+        # A client's invalid body, which the server must refuse (only this variant accepts it).
+        httpx.post(f"{proxy.url}/api/v1/agent", json={"details": {"description": "no name"}}, headers=PREFACTOR)
+        httpx.post(f"{proxy.url}/__admin/report")
+        return violations(proxy.url), json.loads(report.read_text())
+    finally:
+        proxy.stop()
+        upstream.stop()
+
+
+@pytest.fixture(scope="module")
+def verdicts(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("proxy-mutants")
+    names = list(CAUGHT_BY) + HARMLESS
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        futures = {name: pool.submit(traffic_through_a_proxy_in_front_of, name, reports / f"{name}.json")
+                   for name in names}
+    results = {name: future.result() for name, future in futures.items()}
+    print("\nvariant | rules the proxy saw broken")
+    for name, (journaled, _) in results.items():
+        print(f"{name} | {', '.join(sorted({v['rule'] for v in journaled})) or '-'}")
+    return results
+
+
+def test_the_representative_set_covers_every_family_of_bug():
+    families = {BY_NAME[name].family for name in CAUGHT_BY}
+    assert families >= {"schema", "status", "header", "auth", "pagination", "filter", "ordering", "persistence",
+                        "invariant"}
+
+
+@pytest.mark.parametrize("name", list(CAUGHT_BY))
+def test_a_broken_variant_shows_its_violation_in_the_journal_and_the_report(verdicts, name):
+    journaled, report = verdicts[name]
+    rule = CAUGHT_BY[name]
+    assert rule in {v["rule"] for v in journaled}, f"{name} ({BY_NAME[name].bug}): journal has {journaled[:3]}"
+    assert rule in {v["rule"] for v in report["violations"]}
+    assert any(key.endswith(f" {rule}") for key in report["violations_by_rule"])
+    shown = next(v for v in journaled if v["rule"] == rule)
+    assert shown["expected"] and shown["found"] and shown["requests"][0]["curl"].startswith("curl ")
+
+
+@pytest.mark.parametrize("name", HARMLESS)
+def test_a_harmless_variant_shows_only_the_clients_own_invalid_request(verdicts, name):
+    journaled, report = verdicts[name]
+    assert [v["rule"] for v in journaled] == ["request_conforms_to_spec"], journaled[:3]
+    assert report["violations_total"] == 1

@@ -37,6 +37,7 @@ READING_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 JSON_VALUE_ATTRIBUTE = re.compile(r"'(list|dict|str|int|float|bool|NoneType)' object has no attribute")
 CONTRACTS = pytest.StashKey[list]()
 CONTRACT_IDS: set[str] = set()
+CHECKED_NOTHING = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser):
@@ -89,12 +90,12 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_collection_finish(session):
     contract_items = session.config.stash.get(CONTRACTS, [])
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if not contract_items or reporter is None:
+    if not contract_items:
         return
     observed.current = observed.Observations()
     rules.OBSERVERS[:] = [lambda rule, held, exchanges: observed.current.rule(rule.name, held, exchanges)]
-    for line in header(session.config, contract_items):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for line in header(session.config, contract_items) if reporter else ():
         reporter.write_line(line)
 
 
@@ -192,9 +193,6 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if report["successful_answers"] == 0:
         session.config.stash[CHECKED_NOTHING] = True
-
-
-CHECKED_NOTHING = pytest.StashKey[bool]()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

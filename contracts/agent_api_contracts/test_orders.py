@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from agent_api_contracts import strategies
 from agent_api_contracts.discovery import everything
+from agent_api_contracts.documents import _load
 from agent_api_contracts.evidence import Rule
 
 pytestmark = [pytest.mark.waldur, pytest.mark.writes]
@@ -25,13 +26,12 @@ REFUSED_TRANSITION_CHANGES_NOTHING = Rule(
     "A transition the state machine does not allow is refused and changes nothing (the server's StateValidator: 409)",
     SOURCE)
 
-NOT_FINISHED = ("pending-consumer", "pending-provider", "pending-project", "pending-start-date", "executing")
-# The documented state machine: action -> (the states it may start from, the state it leads to).
+# The documented state machine, from spec/ (`x-transition` on each order action):
+# action -> (the states it may start from, the state it leads to).
 TRANSITIONS = {
-    "approve_by_provider": (("pending-provider",), "executing"),
-    "reject_by_provider": (("pending-provider",), "rejected"),
-    "set_state_done": (("executing",), "done"),
-    "set_state_erred": (NOT_FINISHED, "erred"),
+    operation["operationId"].removeprefix("marketplace_orders_"): (tuple(move["from"]), move["to"])
+    for item in _load("waldur")["paths"].values() for operation in item.values()
+    if isinstance(operation, dict) and (move := operation.get("x-transition"))
 }
 
 actions = st.lists(st.sampled_from(sorted(TRANSITIONS)), min_size=1, max_size=4)

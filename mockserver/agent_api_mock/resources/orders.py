@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agent_api_mock import specs
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
@@ -31,15 +32,12 @@ from agent_api_mock.wire import hex_uuid, json_bytes, normalize_uuid, strict_jso
 ORDERS_PATH = "/api/marketplace-orders/"
 MODEL = "Order"
 TYPES = ("Create", "Update", "Terminate", "Restore")
-STATES = ("pending-consumer", "pending-provider", "pending-project", "pending-start-date", "executing", "done",
-          "erred", "canceled", "rejected")
-NOT_FINISHED = ("pending-consumer", "pending-provider", "pending-project", "pending-start-date", "executing")
-# action: (the states it may start from, the state it leads to)
+STATES = tuple(specs.document("waldur")["components"]["schemas"]["OrderState"]["enum"])
+# action: (the states it may start from, the state it leads to), as spec/ says (`x-transition`)
 TRANSITIONS = {
-    "approve_by_provider": (("pending-provider",), "executing"),
-    "reject_by_provider": (("pending-provider",), "rejected"),
-    "set_state_done": (("executing",), "done"),
-    "set_state_erred": (NOT_FINISHED, "erred"),
+    operation["operationId"].removeprefix("marketplace_orders_"): (tuple(move["from"]), move["to"])
+    for item in specs.document("waldur")["paths"].values() for operation in item.values()
+    if isinstance(operation, dict) and (move := operation.get("x-transition"))
 }
 # Waldur's StateValidator raises IncorrectStateException: 409 "Valid states for operation: ...".
 TRANSITION_REFUSED = 409

@@ -21,6 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 WALDUR = {"Authorization": "Token waldur-owner"}
 SUPPORT = {"Authorization": "Token waldur-support"}
 PREFACTOR = {"Authorization": "Bearer prefactor-dev"}
+# The built-in data's objects (mockserver/agent_api_mock/data/default.yaml) the real agent works on
+OFFERING = "fce5a890b4e15e57980a83931fcee79c"       # HPC cluster, owned by waldur-owner's customer
+ORDER = "d5c3b29deb844de5a6e54f3bf4a976b5"          # its pending Create order
+RESOURCE = "3352989c6b7e460c80b22348f10ebd6b"       # the order's resource
+PLAN = "d09165e522f746ce9fdd92e6459f8904"           # the resource's plan
+SERVICE_PROVIDER = "90c3ef5c89344f438f7d713f0bca6ed9"
 
 
 class Process:
@@ -133,8 +139,10 @@ def listed(response: httpx.Response) -> list[dict]:
 def everyday_traffic(base: str) -> None:
     """Valid requests to every operation, as agents and frontends send them: lists and their pages,
     filters, ordering, HEAD, retrieves, register_processor twice, set_statistics then a read,
-    both stats, agents created with and without an idempotency key, and refusals."""
+    both stats, agents created with and without an idempotency key, what the site agent does in
+    its cycles (site_agent_traffic), and refusals."""
     with httpx.Client(base_url=base, timeout=30) as http:
+        site_agent_traffic(http)
         services = listed(http.get("/api/marketplace-site-agent-services/", params={"page_size": 100}, headers=WALDUR))
         page = http.get("/api/marketplace-site-agent-services/", params={"page_size": 2}, headers=WALDUR)
         if 'rel="next"' in page.headers.get("link", ""):
@@ -176,3 +184,80 @@ def everyday_traffic(base: str) -> None:
         http.get("/api/marketplace-site-agent-services/")  # no credentials: 401
         http.get("/api/marketplace-site-agent-services/0123456789abcdef0123456789abcdef/", headers=WALDUR)  # 404
         http.get("/api/marketplace-site-agent-connection-stats/", headers={"Authorization": "Token waldur-user"})  # 403
+
+
+def added_order(http: httpx.Client, order_type: str) -> str:
+    """A pending order for the built-in resource, added on the admin surface (forwarded upstream)."""
+    answer = http.post("/__admin/orders", json={"resource": RESOURCE, "type": order_type})
+    body = answer.json() if answer.status_code == 201 else {}
+    return str(body.get("uuid", "0" * 32)) if isinstance(body, dict) else "0" * 32
+
+
+def site_agent_traffic(http: httpx.Client) -> None:
+    """What waldur-site-agent sends in its order_process, report and membership_sync cycles, on
+    the built-in data: its identity registered and updated, a service and processor of it, the
+    offering and its settings, orders approved, done, rejected and erred, the resource's backend
+    id, limits, metadata and states, usages and per-user usages, and the lists it reads."""
+    http.get("/api/version/", headers=WALDUR)
+    http.get("/api/users/me/", headers=WALDUR)
+    identity_body = {"offering": OFFERING, "name": f"agent-proxy-{time.monotonic_ns()}", "version": "1.0.7",
+                     "dependencies": [], "config_file_path": "/etc/waldur/agent.yaml"}
+    created = http.post("/api/marketplace-site-agent-identities/", json=identity_body, headers=WALDUR)
+    identity = (created.json() if created.status_code in (200, 201) else {}) or {}
+    identity_uuid = str(identity.get("uuid", "0" * 32)) if isinstance(identity, dict) else "0" * 32
+    http.get("/api/marketplace-site-agent-identities/", params={"name": identity_body["name"]}, headers=WALDUR)
+    http.get(f"/api/marketplace-site-agent-identities/{identity_uuid}/", headers=WALDUR)
+    http.put(f"/api/marketplace-site-agent-identities/{identity_uuid}/", json={**identity_body, "version": "1.0.8"},
+             headers=WALDUR)
+    registered = http.post(f"/api/marketplace-site-agent-identities/{identity_uuid}/register_service/",
+                           json={"name": "order_process", "mode": "order_process"}, headers=WALDUR)
+    service = registered.json() if registered.status_code in (200, 201) else {}
+    service_uuid = str(service.get("uuid", "0" * 32)) if isinstance(service, dict) else "0" * 32
+    processor = http.post(f"/api/marketplace-site-agent-services/{service_uuid}/register_processor/",
+                          json={"name": "mock", "backend_type": "mock", "backend_version": "1"}, headers=WALDUR)
+    processor_body = processor.json() if processor.status_code in (200, 201) else {}
+    processor_uuid = str(processor_body.get("uuid", "0" * 32)) if isinstance(processor_body, dict) else "0" * 32
+    http.get(f"/api/marketplace-site-agent-processors/{processor_uuid}/", headers=WALDUR)
+
+    http.get(f"/api/marketplace-provider-offerings/{OFFERING}/", headers=WALDUR)
+    http.get(f"/api/marketplace-provider-offerings/{OFFERING}/user-attribute-config/", headers=WALDUR)
+    http.get(f"/api/marketplace-provider-offerings/{OFFERING}/list_project_service_accounts/", headers=WALDUR)
+    http.get(f"/api/marketplace-provider-offerings/{OFFERING}/list_course_accounts/", headers=WALDUR)
+    http.get("/api/marketplace-service-providers/", headers=WALDUR)
+    http.get(f"/api/marketplace-service-providers/{SERVICE_PROVIDER}/keys/", headers=WALDUR)
+    http.get(f"/api/marketplace-plans/{PLAN}/", headers=WALDUR)
+
+    http.get("/api/marketplace-orders/", params={"offering_uuid": OFFERING, "state": "pending-provider"}, headers=WALDUR)
+    http.get(f"/api/marketplace-orders/{ORDER}/", headers=WALDUR)
+    http.post(f"/api/marketplace-orders/{ORDER}/approve_by_provider/", json={}, headers=WALDUR)
+    http.post(f"/api/marketplace-provider-resources/{RESOURCE}/set_backend_id/", json={"backend_id": "genome-1"},
+              headers=WALDUR)
+    http.post(f"/api/marketplace-orders/{ORDER}/set_state_done/", headers=WALDUR)
+    http.post(f"/api/marketplace-orders/{added_order(http, 'Update')}/reject_by_provider/",
+              json={"provider_rejection_comment": "no capacity"}, headers=WALDUR)
+    http.post(f"/api/marketplace-orders/{added_order(http, 'Update')}/set_state_erred/",
+              json={"error_message": "backend down", "error_traceback": ""}, headers=WALDUR)
+
+    http.get("/api/marketplace-provider-resources/", params={"offering_uuid": OFFERING}, headers=WALDUR)
+    http.get(f"/api/marketplace-provider-resources/{RESOURCE}/", headers=WALDUR)
+    http.get(f"/api/marketplace-provider-resources/{RESOURCE}/team/", headers=WALDUR)
+    http.post(f"/api/marketplace-provider-resources/{RESOURCE}/set_limits/", json={"limits": {"cpu": 900, "mem": 2048}},
+              headers=WALDUR)
+    http.post(f"/api/marketplace-provider-resources/{RESOURCE}/set_backend_metadata/",
+              json={"backend_metadata": {"account": "genome-1"}}, headers=WALDUR)
+    http.post(f"/api/marketplace-provider-resources/{RESOURCE}/refresh_last_sync/", headers=WALDUR)
+    http.post(f"/api/marketplace-provider-resources/{RESOURCE}/set_as_erred/",
+              json={"error_message": "sync failed", "error_traceback": ""}, headers=WALDUR)
+    http.post(f"/api/marketplace-provider-resources/{RESOURCE}/set_as_ok/", headers=WALDUR)
+
+    http.post("/api/marketplace-component-usages/set_usage/",
+              json={"resource": RESOURCE, "usages": [{"type": "cpu", "amount": "12.5"}, {"type": "mem", "amount": "3"}]},
+              headers=WALDUR)
+    usages = listed(http.get("/api/marketplace-component-usages/", params={"resource_uuid": RESOURCE}, headers=WALDUR))
+    usage_uuid = str(usages[0].get("uuid", "0" * 32)) if usages else "0" * 32
+    http.post(f"/api/marketplace-component-usages/{usage_uuid}/set_user_usages/",
+              json={"usages": [{"username": "alice", "usage": "10.5"}, {"username": "bob", "usage": "2"}]},
+              headers=WALDUR)
+    http.get("/api/marketplace-component-user-usages/", params={"resource_uuid": RESOURCE}, headers=WALDUR)
+    http.get("/api/marketplace-offering-users/", params={"offering_uuid": OFFERING}, headers=WALDUR)
+    http.get("/api/component-user-usage-limits/", params={"resource_uuid": RESOURCE}, headers=WALDUR)

@@ -161,18 +161,23 @@ class WaldurParameterValidator(ParameterValidator):
             raise waldur_field_errors(errors)
 
 
+async def received_body(receive) -> tuple[list[dict], bytes]:
+    """Every ASGI message of the request body, kept to be replayed to the app, and its bytes."""
+    messages, chunks = [], []
+    more_body = True
+    while more_body:
+        message = await receive()
+        messages.append(message)
+        chunks.append(message.get("body", b""))
+        more_body = message.get("more_body", False)
+    return messages, b"".join(chunks)
+
+
 class WaldurBodyValidator(AbstractRequestBodyValidator):
     """Parses and validates a Waldur write's body, and keeps the verdict for the handler."""
 
     async def wrap_receive(self, receive, *, scope):
-        messages, chunks = [], []
-        more_body = True
-        while more_body:
-            message = await receive()
-            messages.append(message)
-            chunks.append(message.get("body", b""))
-            more_body = message.get("more_body", False)
-        raw = b"".join(chunks)
+        messages, raw = await received_body(receive)
         scope.setdefault("state", {})[BODY_STATE_KEY] = self.verdict(raw)
         return self._insert_messages(receive, messages=messages), scope
 
@@ -242,16 +247,10 @@ class PrefactorBodyValidator(AbstractRequestBodyValidator):
             raise prefactor_error(422, "The request is invalid.", errors=errors)
 
     async def wrap_receive(self, receive, *, scope):
-        messages, chunks = [], []
-        more_body = True
-        while more_body:
-            message = await receive()
-            messages.append(message)
-            chunks.append(message.get("body", b""))
-            more_body = message.get("more_body", False)
+        messages, raw = await received_body(receive)
 
         async def replay():
-            yield b"".join(chunks)
+            yield raw
 
         body = await self._parse(replay(), scope)
         self._validate(body)

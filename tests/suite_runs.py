@@ -2,6 +2,7 @@
 --base-url, the credential variables that are given, a JUnit report; results read from it."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = {"WALDUR_TOKEN": "waldur-owner", "WALDUR_SUPPORT_TOKEN": "waldur-support", "PREFACTOR_TOKEN": "prefactor-dev"}
@@ -26,15 +28,24 @@ class Run:
         return list(self.failures)
 
 
-def run_suite(server: str, report: Path, *args: str, credentials: dict | None = None, cwd: Path | None = None,
-              target: str = "agent_api_contracts") -> Run:
-    """Serves `server` (a variant of tests/mutants.py, or `mock`) and runs the suite against it."""
+@contextlib.contextmanager
+def serving(server: str) -> Iterator[str]:
+    """Serves `server` (a variant of tests/mutants.py, or `mock`) in a process of its own; yields its URL."""
     process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "serve_mutant.py"), server],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT / "tests")
     try:
         line = process.stdout.readline()
         assert line.startswith("listening on "), f"{server} did not start: {line}{process.stdout.read()[:2000]}"
-        url = line.split()[-1]
+        yield line.split()[-1]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def run_suite(server: str, report: Path, *args: str, credentials: dict | None = None, cwd: Path | None = None,
+              target: str = "agent_api_contracts") -> Run:
+    """Serves `server` (a variant of tests/mutants.py, or `mock`) and runs the suite against it."""
+    with serving(server) as url:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "WALDUR_", "PREFACTOR_"))}
         env.update(CREDENTIALS if credentials is None else credentials, CONTRACTS_PROFILE="quick")
         started = time.monotonic()
@@ -43,9 +54,6 @@ def run_suite(server: str, report: Path, *args: str, credentials: dict | None = 
              "-p", "no:randomly", f"--junitxml={report}", *args],
             cwd=cwd or report.parent, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
         return Run(suite.returncode, failures_of(report), suite.stdout + suite.stderr[-2000:], time.monotonic() - started)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def failures_of(report: Path) -> dict[str, str]:

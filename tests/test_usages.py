@@ -68,7 +68,18 @@ def test_user_usages_of_a_component_usage_are_listed(client):
 
 
 def test_a_billing_period_that_is_no_date_is_refused_in_django_filters_words(client):
-    for path, name in ((USAGES, "billing_period"), (USER_USAGES, "component_usage_billing_period")):
+    for path, name in ((USAGES, "billing_period"), (USER_USAGES, "component_usage__billing_period")):
         for value in ("abc", "2025-13-01"):
             answer = client.get(path, headers=OWNER, params={name: value})
             assert (answer.status_code, answer.json()) == (400, {name: ["Enter a valid date."]})
+
+
+def test_user_usages_filter_by_their_usages_billing_period_under_the_name_the_agent_sends(client):
+    """waldur-api-client sends `component_usage__billing_period` (the django-filter lookup path)."""
+    for date, username in (("2025-02-10T12:00:00Z", "february"), ("2025-03-10T12:00:00Z", "march")):
+        set_usage(client, {"cpu": Decimal(1)}, date=date)
+        usage = client.get(USAGES, headers=OWNER, params={"resource_uuid": RESOURCE, "billing_period": date[:8] + "01"}).json()[0]
+        client.post(f"{USAGES}{usage['uuid']}/set_user_usages/", headers=OWNER,
+                    json={"usages": [{"username": username, "usage": "1"}]})
+    listed = client.get(USER_USAGES, headers=OWNER, params={"component_usage__billing_period": "2025-03-01"}).json()
+    assert [item["username"] for item in listed] == ["march"]

@@ -24,9 +24,9 @@ from agent_api_contracts.target import CREDENTIALS, SKIP_MISSING, choose_target,
 
 PROFILES = {
     # Enough to catch what the mutation harness injects, in seconds per run.
-    "quick": dict(max_examples=8, schemathesis_examples=6),
+    "quick": dict(max_examples=8, schemathesis_examples=6, stateful_scenarios=3),
     # The default: the conformance layer's phases and the rules' properties in earnest.
-    "full": dict(max_examples=40, schemathesis_examples=25),
+    "full": dict(max_examples=40, schemathesis_examples=25, stateful_scenarios=25),
 }
 # The fixtures through which a check uses each credential (the header counts the checks per credential).
 FIXTURE_CREDENTIALS = {"waldur_manager": "WALDUR_TOKEN", "waldur_support": "WALDUR_SUPPORT_TOKEN",

@@ -7,7 +7,7 @@
 - `POST …/{uuid}/set_user_usages/` (`usages[]` of `username`, `usage`): per-user usage of one
   component usage, replaced as a whole (201).
 - Lists: component usages (`resource_uuid`, `offering_uuid`, `billing_period`),
-  component user usages (`resource_uuid`, `offering_uuid`, `component_usage_billing_period`, `username`),
+  component user usages (`resource_uuid`, `offering_uuid`, `component_usage__billing_period`, `username`),
   and component user usage limits (none in the data: Waldur's empty list).
 """
 from __future__ import annotations
@@ -208,11 +208,11 @@ async def marketplace_component_usages_set_user_usages(uuid: str):
     return json_response({"detail": "User usages have been reported."}, status=201)
 
 
-def matching_user_usages(resource_uuid=None, offering_uuid=None, component_usage_billing_period=None,
+def matching_user_usages(resource_uuid=None, offering_uuid=None, component_usage__billing_period=None,
                          username=None):
     store = mock().store
     resources, offerings = uuid_filter(resource_uuid), uuid_filter(offering_uuid)
-    period = period_filter("component_usage_billing_period", component_usage_billing_period)
+    period = period_filter("component_usage__billing_period", component_usage__billing_period)
     chosen = []
     for user_usage in store.component_user_usages.values():
         usage = store.component_usages[user_usage["component_usage"]]
@@ -225,8 +225,8 @@ def matching_user_usages(resource_uuid=None, offering_uuid=None, component_usage
 
 
 async def marketplace_component_user_usages_list(resource_uuid=None, offering_uuid=None,
-                                                 component_usage_billing_period=None, username=None, field=None):
-    return list_answer(matching_user_usages(resource_uuid, offering_uuid, component_usage_billing_period, username),
+                                                 component_usage__billing_period=None, username=None, field=None):
+    return list_answer(matching_user_usages(resource_uuid, offering_uuid, component_usage__billing_period, username),
                        render_user_usage, field)
 
 

@@ -53,6 +53,8 @@ class RewriteResponses:
             body = json.dumps(self.body(json.loads(body), scope, status)).encode()
         if self.status:
             status = self.status(status, scope)
+            if status == 204:
+                body = b""  # HTTP: a 204 answer has no content
         if self.headers:
             headers = self.headers(headers, scope, status)
         headers[b"content-length"] = str(len(body)).encode()
@@ -128,6 +130,17 @@ def authorized_as(token: bytes) -> Callable:
     return rewrite
 
 
+def creator_as_user_url(body, scope, status):
+    """Identities' created_by written as the creator's hyperlink (as a DRF HyperlinkedRelatedField
+    renders it), not the hex uuid the spec documents."""
+    host, port = scope["server"]
+
+    def link(identity):
+        if isinstance(identity.get("created_by"), str):
+            identity["created_by"] = f"http://{host}:{port}/api/users/{identity['created_by']}/"
+    return only_success(link)(body, scope, status)
+
+
 def hyphenate(hex_uuid: str) -> str:
     return f"{hex_uuid[:8]}-{hex_uuid[8:12]}-{hex_uuid[12:16]}-{hex_uuid[16:20]}-{hex_uuid[20:]}"
 
@@ -138,6 +151,7 @@ STATUSES = "/api/marketplace-integration-statuses/"
 CONNECTION_STATS = "/api/marketplace-site-agent-connection-stats/"
 TASK_STATS = "/api/marketplace-site-agent-task-stats/"
 AGENTS = "/api/v1/agent"
+IDENTITIES = "/api/marketplace-site-agent-identities/"
 
 
 def wrapped(middleware, **options):
@@ -478,6 +492,9 @@ VARIANTS = [
                 lambda o: o.get("details", {}).update(status="new") if isinstance(o.get("details"), dict) else None))),
     Variant("connection_stats_without_summary", "schema", "connection stats lack summary",
             wrapped(RewriteResponses, when=path_has(CONNECTION_STATS), body=only_success(lambda o: o.pop("summary", None)))),
+    Variant("identity_created_by_as_user_url", "schema",
+            "agent identities answer created_by as the user's URL instead of its hex uuid",
+            wrapped(RewriteResponses, when=path_has(IDENTITIES), body=creator_as_user_url)),
     # status codes
     Variant("register_processor_creates_with_200", "status", "a new processor answers 200 instead of 201",
             wrapped(RewriteResponses, when=path_has("register_processor"), status=lambda s, scope: 200 if s == 201 else s)),
@@ -485,6 +502,9 @@ VARIANTS = [
             wrapped(RewriteResponses, when=path_has("register_processor"), status=lambda s, scope: 201 if s == 200 else s)),
     Variant("task_stats_server_error", "status", "task stats answer 500",
             wrapped(RewriteResponses, when=path_has(TASK_STATS), status=lambda s, scope: 500 if s == 200 else s)),
+    Variant("set_state_done_answers_204", "status", "an order's set_state_done answers 204 instead of the documented 200",
+            wrapped(RewriteResponses, when=path_has("/set_state_done/", "POST"),
+                    status=lambda s, scope: 204 if s == 200 else s)),
     Variant("unknown_uuid_is_500", "status", "an unknown service uuid answers 500 instead of 404",
             wrapped(RewriteResponses, when=path_has(SERVICES), status=lambda s, scope: 500 if s == 404 else s)),
     # headers

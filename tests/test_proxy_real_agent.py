@@ -1,7 +1,9 @@
 """The real waldur-site-agent 1.0.7 runs through `mockserver proxy` unchanged (issue 11): the
 mock upstream, the proxy in front, the agent configured with the proxy's URL. One cycle of each
 HTTP-polling mode succeeds as it does against the mock directly (tests/test_real_agent.py), and
-the proxy judges every exchange of it against spec/ and the documented rules without a violation."""
+the proxy judges every exchange of it against spec/ and the documented rules without a violation.
+With a broken variant of the mock (tests/mutants.py) as the upstream, the same agent's cycle shows
+that variant's violation, and only it: the 0 above is a verdict that can fail."""
 from __future__ import annotations
 
 import httpx
@@ -9,11 +11,17 @@ import pytest
 
 pytest.importorskip("waldur_site_agent", reason="the test extra pins waldur-site-agent==1.0.7")
 
-from proxy_runs import mock_process, proxy_process, violations  # noqa: E402
+from proxy_runs import mock_process, mutant_process, proxy_process, violations  # noqa: E402
 from real_agent import MODES, agent_home, api, run_cycle  # noqa: E402
 
 BUILT_IN_ORDER = "d5c3b29deb844de5a6e54f3bf4a976b5"
 BUILT_IN_RESOURCE = "3352989c6b7e460c80b22348f10ebd6b"
+# Broken variants on the agent's own paths -> (the operation of its order_process cycle that shows
+# the bug, the rule the bug breaks there). The agent itself parses both answers and carries on.
+BROKEN_ON_THE_AGENTS_PATHS = {
+    "identity_created_by_as_user_url": ("marketplace_site_agent_identities_create", "response_schema_conformance"),
+    "set_state_done_answers_204": ("marketplace_orders_set_state_done", "status_code_conformance"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +68,21 @@ def test_the_proxy_finds_no_violation_in_the_agents_traffic(cycles):
     assert report["exchanges"] > 0
     assert report["violations_total"] == 0, report["violations_by_rule"]
     assert violations(proxy_url) == []
+
+
+@pytest.mark.parametrize("variant", list(BROKEN_ON_THE_AGENTS_PATHS))
+def test_the_proxy_shows_a_broken_upstreams_violation_in_the_agents_traffic(tmp_path, variant):
+    operation, rule = BROKEN_ON_THE_AGENTS_PATHS[variant]
+    upstream = mutant_process(variant)
+    proxy = proxy_process("--upstream", upstream.url)
+    try:
+        run_cycle(agent_home(tmp_path, proxy.url), "order_process")
+        report = httpx.get(f"{proxy.url}/__admin/report").json()
+        journaled = violations(proxy.url)
+    finally:
+        proxy.stop()
+        upstream.stop()
+    assert {(v["operation_id"], v["rule"]) for v in journaled} == {(operation, rule)}, journaled
+    assert report["violations_by_rule"] == {f"{operation} {rule}": len(journaled)}
+    shown = journaled[0]
+    assert shown["expected"] and shown["found"] and shown["requests"][0]["curl"].startswith("curl ")

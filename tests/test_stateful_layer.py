@@ -32,8 +32,8 @@ def test_a_correct_server_that_keeps_state_between_scenarios_passes():
     assert counts["scenarios"] >= MANY["stateful_scenarios"] and counts["to_success"] > 0, counts
 
 
-@pytest.mark.parametrize("variant, rule", [("identity_name_missing", "response_schema_conformance")])
-def test_a_broken_server_that_cannot_be_reset_fails_under_the_rule_it_breaks(variant, rule):
-    with serving(variant) as url, pytest.raises(RuleFailure) as failure:
+@pytest.mark.parametrize("broken, rule", [("identity_name_missing", "response_schema_conformance")])
+def test_a_broken_server_that_cannot_be_reset_fails_under_the_rule_it_breaks(broken, rule):
+    with serving(broken) as url, pytest.raises(RuleFailure) as failure:
         sequences(url)
     assert f"{rule} violated" in str(failure.value) and "reproduce: curl " in str(failure.value), str(failure.value)

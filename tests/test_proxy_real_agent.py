@@ -70,10 +70,10 @@ def test_the_proxy_finds_no_violation_in_the_agents_traffic(cycles):
     assert violations(proxy_url) == []
 
 
-@pytest.mark.parametrize("variant", list(BROKEN_ON_THE_AGENTS_PATHS))
-def test_the_proxy_shows_a_broken_upstreams_violation_in_the_agents_traffic(tmp_path, variant):
-    operation, rule = BROKEN_ON_THE_AGENTS_PATHS[variant]
-    upstream = mutant_process(variant)
+@pytest.mark.parametrize("broken", list(BROKEN_ON_THE_AGENTS_PATHS))
+def test_the_proxy_shows_a_broken_upstreams_violation_in_the_agents_traffic(tmp_path, broken):
+    operation, rule = BROKEN_ON_THE_AGENTS_PATHS[broken]
+    upstream = mutant_process(broken)
     proxy = proxy_process("--upstream", upstream.url)
     try:
         run_cycle(agent_home(tmp_path, proxy.url), "order_process")

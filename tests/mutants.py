@@ -352,10 +352,11 @@ def repeating_ids(original):
 
 
 def forgetting_idempotency(original):
-    async def create(body):
-        body = {key: value for key, value in body.items() if key != "idempotency_key"} if isinstance(body, dict) else body
-        return await original(body)
-    return create
+    """create_agent reads its body through request_body: the key is dropped before it looks."""
+    def body_without_key(request):
+        body = original(request)
+        return {key: value for key, value in body.items() if key != "idempotency_key"} if isinstance(body, dict) else body
+    return body_without_key
 
 
 def different_data():
@@ -564,7 +565,7 @@ VARIANTS = [
     Variant("update_changes_processor_uuid", "persistence", "an update gives the processor a new uuid",
             with_store(RenumberingProcessors)),
     Variant("idempotency_key_ignored", "persistence", "a replayed idempotency key creates another agent",
-            patched(agents, "create_agent", forgetting_idempotency)),
+            patched(agents, "request_body", forgetting_idempotency)),
     Variant("register_service_creates_duplicates", "persistence", "registering a service name again creates a second service",
             patched(identities, "mock", registering_services_anew)),
     Variant("backend_id_lost", "persistence", "set_backend_id answers 200 but the resource keeps its old backend_id",

@@ -209,8 +209,9 @@ def site_agent_traffic(http: httpx.Client) -> None:
     http.get(f"/api/marketplace-site-agent-identities/{identity_uuid}/", headers=WALDUR)
     http.put(f"/api/marketplace-site-agent-identities/{identity_uuid}/", json={**identity_body, "version": "1.0.8"},
              headers=WALDUR)
-    registered = http.post(f"/api/marketplace-site-agent-identities/{identity_uuid}/register_service/",
-                           json={"name": "order_process", "mode": "order_process"}, headers=WALDUR)
+    for _ in range(2):  # the agent registers its service at every start
+        registered = http.post(f"/api/marketplace-site-agent-identities/{identity_uuid}/register_service/",
+                               json={"name": "order_process", "mode": "order_process"}, headers=WALDUR)
     service = registered.json() if registered.status_code in (200, 201) else {}
     service_uuid = str(service.get("uuid", "0" * 32)) if isinstance(service, dict) else "0" * 32
     processor = http.post(f"/api/marketplace-site-agent-services/{service_uuid}/register_processor/",
@@ -229,7 +230,8 @@ def site_agent_traffic(http: httpx.Client) -> None:
 
     http.get("/api/marketplace-orders/", params={"offering_uuid": OFFERING, "state": "pending-provider"}, headers=WALDUR)
     http.get(f"/api/marketplace-orders/{ORDER}/", headers=WALDUR)
-    http.post(f"/api/marketplace-orders/{ORDER}/approve_by_provider/", json={}, headers=WALDUR)
+    for _ in range(2):  # the second approval is refused: the order is executing
+        http.post(f"/api/marketplace-orders/{ORDER}/approve_by_provider/", json={}, headers=WALDUR)
     http.post(f"/api/marketplace-provider-resources/{RESOURCE}/set_backend_id/", json={"backend_id": "genome-1"},
               headers=WALDUR)
     http.post(f"/api/marketplace-orders/{ORDER}/set_state_done/", headers=WALDUR)

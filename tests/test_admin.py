@@ -13,7 +13,7 @@ from mock_api import (
     service_path, state_of,
 )
 from agent_api_mock.app import create_app
-from agent_api_mock.specs import DOCUMENTS, METHODS, document, resolve
+from agent_api_spec.operations import DOCUMENTS, METHODS, document, resolve
 
 SERVICES_LIST = "marketplace_site_agent_services_list"
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mutants import VARIANTS
+from mutants import VARIANTS, Variant
 from suite_runs import Run, run_suite
 
 PARALLEL = max(1, min(4, os.cpu_count() or 1))
@@ -23,7 +23,7 @@ RULE_FAILURE = "agent_api_contracts.rules.RuleFailure"
 def verdicts(request, tmp_path_factory) -> dict[str, Run]:
     """The suite's verdict on each variant whose test is selected (`-k NAME` runs one)."""
     selected = {item.callspec.params["variant"].name for item in request.session.items
-                if "variant" in getattr(getattr(item, "callspec", None), "params", {})}
+                if isinstance(getattr(getattr(item, "callspec", None), "params", {}).get("variant"), Variant)}
     chosen = [v for v in VARIANTS if v.name in selected]
     reports = tmp_path_factory.mktemp("junit")
     with ThreadPoolExecutor(PARALLEL) as pool:

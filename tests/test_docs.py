@@ -6,7 +6,7 @@ import re
 import pytest
 
 from mock_api import NOT_FOUND, STAFF, load_state
-from agent_api_mock.specs import DOCUMENTS, document
+from agent_api_spec.operations import DOCUMENTS, document
 
 
 def test_the_docs_index_links_every_document(client):

@@ -15,7 +15,7 @@ from mock_api import (
 )
 from agent_api_mock.middleware import MAX_BODY_BYTES
 from agent_api_mock.wire import MAX_JSON_DEPTH
-from agent_api_mock.specs import DOCUMENTS, METHODS, document
+from agent_api_spec.operations import DOCUMENTS, METHODS, document
 
 JSON = {"Content-Type": "application/json"}
 

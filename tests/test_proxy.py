@@ -469,9 +469,9 @@ def test_the_journal_keeps_only_the_newest_entries():
 def test_registrations_judged_in_order_unless_they_overlapped():
     """A 200 for a name the service did not have when read breaks new_processor_name_creates_a_processor;
     the same 200 while another registration of that path was under way proves nothing."""
-    from agent_api_contracts.proxy.observed import Observed
-    from agent_api_contracts.proxy.operations import OperationIndex
-    from agent_api_contracts.proxy.watched_rules import ProcessorsKeepTheirUuid
+    from agent_api_contracts.judges.exchanges import Observed
+    from agent_api_spec.operations import OperationIndex
+    from agent_api_contracts.judges.services import ProcessorsKeepTheirUuid
 
     index, service = OperationIndex(), "7d494fe8e36b5b3baf5e76ea7a0add1a"
     url = f"http://waldur{SERVICES}{service}/"

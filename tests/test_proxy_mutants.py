@@ -53,6 +53,10 @@ CAUGHT_BY = {
     "agent_answers_empty_body": "response_schema_conformance",
     "service_retrieve_drops_connection": "every_request_gets_an_http_answer",
     "html_404_everywhere": "content_type_conformance",
+    "idempotency_key_ignored": "an_idempotency_key_replays_its_agent",
+    "register_service_creates_duplicates": "service_registration_is_idempotent_by_name",
+    "backend_id_lost": "resource_keeps_what_the_agent_sets",
+    "order_approved_twice": "refused_order_transition_changes_nothing",
 }
 HARMLESS = [variant.name for variant in VARIANTS if variant.harmless]
 PARALLEL = max(1, min(2, os.cpu_count() or 1))

@@ -1,17 +1,7 @@
 """The contract: the OpenAPI documents in spec/, as data."""
 from __future__ import annotations
 
-import functools
-
-import yaml
-
-from agent_api_spec import DOCUMENTS
-
-
-@functools.cache
-def _load(api: str) -> dict:
-    with open(DOCUMENTS[api], encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when installed
+from agent_api_spec.operations import document as _load  # the parsed documents, shared (read once)
 
 
 def document(api: str) -> dict:

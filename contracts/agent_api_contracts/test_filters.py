@@ -10,9 +10,13 @@ from hypothesis import strategies as st
 
 from agent_api_contracts.discovery import (INTEGRATION_STATUSES, SERVICES, enum_labels, everything, moment,
                                  parameter_labels, uuid_of_url)
+from agent_api_contracts.judges.exchanges import observe
+from agent_api_contracts.judges.lists import listed_objects_match_the_filters, listed_statuses_follow_o
+from agent_api_contracts.rules import enforce
 from agent_api_contracts.rules.lists import FILTER_EXACT, ORDERING
 
 pytestmark = pytest.mark.waldur
+LISTS = {SERVICES: "marketplace_site_agent_services_list", INTEGRATION_STATUSES: "marketplace_integration_statuses_list"}
 
 
 def urls(items: list[dict]) -> list[str]:
@@ -20,13 +24,17 @@ def urls(items: list[dict]) -> list[str]:
 
 
 def check_filter(client, path, params, expected: list[dict], everything_seen: list[dict]):
+    """The first page is judged as the proxy judges a filtered list in passing (only matching
+    objects); all pages together must then hold exactly the expected objects."""
+    first_page = client.get(path, params=params)
+    enforce(listed_objects_match_the_filters(observe(first_page, LISTS[path])))
     got = everything(client, path, params)
     wanted = urls(expected)
     FILTER_EXACT.check(
         sorted(urls(got)) == sorted(wanted),
         f"filter {params} over {len(everything_seen)} objects: got {len(got)}, expected {len(wanted)}; "
         f"extra {sorted(set(urls(got)) - set(wanted))[:3]}, missing {sorted(set(wanted) - set(urls(got)))[:3]}",
-        client.get(path, params=params))
+        first_page)
 
 
 @settings(settings.get_profile("contracts"))
@@ -83,7 +91,10 @@ def test_o_sorts_integration_statuses_by_last_request_both_ways(waldur_support):
     descending = everything(waldur_support, INTEGRATION_STATUSES, {"o": "-last_request_timestamp"})
     response = waldur_support.get(INTEGRATION_STATUSES, params={"o": "-last_request_timestamp"})
     ORDERING.check(sorted(urls(ascending)) == sorted(urls(descending)), "the two orders hold different objects", response)
-    for items, reverse in ((ascending, False), (descending, True)):
+    for order in ("last_request_timestamp", "-last_request_timestamp"):  # one page, as the proxy judges it
+        page = waldur_support.get(INTEGRATION_STATUSES, params={"o": order, "page_size": 300})
+        enforce(listed_statuses_follow_o(observe(page, LISTS[INTEGRATION_STATUSES])))
+    for items, reverse in ((ascending, False), (descending, True)):  # every page together
         stamps = [moment(s["last_request_timestamp"]) for s in items if s["last_request_timestamp"]]
         ORDERING.check(stamps == sorted(stamps, reverse=reverse),
                        f"{'descending' if reverse else 'ascending'} order is {[s.isoformat() for s in stamps][:6]}...", response)

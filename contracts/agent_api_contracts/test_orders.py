@@ -10,29 +10,17 @@ from hypothesis import strategies as st
 
 from agent_api_contracts import strategies
 from agent_api_contracts.discovery import everything
-from agent_api_contracts.documents import _load
-from agent_api_contracts.evidence import Rule
+from agent_api_contracts.judges.exchanges import Watching
+from agent_api_contracts.judges.orders import ORDER_RETRIEVE, OrdersMoveAsTheMachineAllows
+from agent_api_contracts.rules import enforce
+from agent_api_contracts.rules.orders import ALLOWED_TRANSITION_MOVES_THE_ORDER, REFUSED_TRANSITION_CHANGES_NOTHING
+from agent_api_contracts.rules.orders import TRANSITIONS as ORDER_TRANSITIONS
 
 pytestmark = [pytest.mark.waldur, pytest.mark.writes]
 
 ORDERS = "/api/marketplace-orders/"
-SOURCE = "docs/sources.md#orders"
-
-ALLOWED_TRANSITION_MOVES_THE_ORDER = Rule(
-    "allowed_order_transition_moves_the_order",
-    "Orders move pending-provider → executing (approve) → done / erred (with error_message) / rejected", SOURCE)
-REFUSED_TRANSITION_CHANGES_NOTHING = Rule(
-    "refused_order_transition_changes_nothing",
-    "A transition the state machine does not allow is refused and changes nothing (the server's StateValidator: 409)",
-    SOURCE)
-
-# The documented state machine, from spec/ (`x-transition` on each order action):
-# action -> (the states it may start from, the state it leads to).
-TRANSITIONS = {
-    operation["operationId"].removeprefix("marketplace_orders_"): (tuple(move["from"]), move["to"])
-    for item in _load("waldur")["paths"].values() for operation in item.values()
-    if isinstance(operation, dict) and (move := operation.get("x-transition"))
-}
+# action -> (the states it may start from, the state it leads to)
+TRANSITIONS = {operation_id.removeprefix("marketplace_orders_"): move for operation_id, move in ORDER_TRANSITIONS.items()}
 
 actions = st.lists(st.sampled_from(sorted(TRANSITIONS)), min_size=1, max_size=4)
 error_messages = st.text(st.characters(codec="utf-8", exclude_characters="\x00", exclude_categories=["Cs"]),
@@ -58,6 +46,7 @@ def in_path(order_uuid: str, hyphenated: bool) -> str:
 def test_orders_move_only_as_the_state_machine_allows(fresh_target, waldur_manager, steps, message, hyphenated):
     order = a_pending_order(fresh_target, waldur_manager)
     path = f"{ORDERS}{in_path(order['uuid'], hyphenated)}/"
+    judged = Watching(OrdersMoveAsTheMachineAllows())  # as the proxy judges the same exchanges in passing
 
     for action in steps:
         before = waldur_manager.get(path)
@@ -66,6 +55,8 @@ def test_orders_move_only_as_the_state_machine_allows(fresh_target, waldur_manag
         body = {"error_message": message, "error_traceback": ""} if action == "set_state_erred" else {}
         answer = waldur_manager.post(f"{path}{action}/", json=body)
         after = waldur_manager.get(path)
+        enforce(judged(before, ORDER_RETRIEVE), judged(answer, f"marketplace_orders_{action}"),
+                judged(after, ORDER_RETRIEVE))
         if state in allowed_from:
             ALLOWED_TRANSITION_MOVES_THE_ORDER.check(
                 answer.status_code == 200, f"{action} from {state} answered {answer.status_code}: {answer.text[:300]}",

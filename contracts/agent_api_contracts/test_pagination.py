@@ -8,24 +8,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_api_contracts.discovery import INTEGRATION_STATUSES, SERVICES, links
+from agent_api_contracts.judges.exchanges import observe
+from agent_api_contracts.judges.lists import pages_agree_with_their_count_and_links
 from agent_api_contracts.rules import enforce
 from agent_api_contracts.rules.answers import objects
 from agent_api_contracts.rules.errors import waldur_error
 from agent_api_contracts.rules.lists import BAD_PAGE_IS_404, COUNT_IS_TOTAL, LINKS_POINT_RIGHT, PAGES_PARTITION, PAGE_BOUNDED
 
 pytestmark = pytest.mark.waldur
-LISTS = [SERVICES, INTEGRATION_STATUSES]
-
+LISTS = {SERVICES: "marketplace_site_agent_services_list", INTEGRATION_STATUSES: "marketplace_integration_statuses_list"}
 
 
 def identity(item: dict) -> str:
     return item.get("url") or item.get("uuid")
-
-
-def page_of(url: str) -> int:
-    """The page a Link URL points at (its parameters in any order; none: page 1; not a number: 0)."""
-    page = parse_qs(urlsplit(url).query).get("page", ["1"])[0]
-    return int(page) if page.isdigit() else 0
 
 
 def count_of(response) -> int:
@@ -35,45 +30,37 @@ def count_of(response) -> int:
 
 
 @settings(settings.get_profile("contracts"))
-@given(path=st.sampled_from(LISTS), page_size=st.integers(1, 7))
+@given(path=st.sampled_from(sorted(LISTS)), page_size=st.integers(1, 7))
 def test_pages_partition_the_list_and_link_to_each_other(waldur_support, path, page_size):
+    """Each page is judged as the proxy judges pages in passing (its size, its count, its Link
+    header); walking the next links must then visit every object once."""
     first = waldur_support.get(path, params={"page_size": page_size})
     total = count_of(first)
     COUNT_IS_TOTAL.check(total >= 0, f"X-Result-Count is {first.headers.get('x-result-count')!r}", first)
     pages, response, number = [], first, 1
     while True:
         items = objects(response, PAGE_BOUNDED)
-        PAGE_BOUNDED.check(len(items) <= page_size, f"{len(items)} items on a page of {page_size}", response)
+        enforce(pages_agree_with_their_count_and_links(observe(response, LISTS[path])))
         count = count_of(response)
         COUNT_IS_TOTAL.check(count == total, f"page {number} says {count}, page 1 said {total}", response)
         rels = links(response)
-        LINKS_POINT_RIGHT.check("first" in rels and "last" in rels, f"Link is {response.headers.get('link')!r}", response)
         LINKS_POINT_RIGHT.check(all(url.startswith(("http://", "https://")) for url in rels.values()),
                                 f"Link holds relative URLs: {response.headers.get('link')!r}", response)
-        LINKS_POINT_RIGHT.check(("prev" in rels) == (number > 1), f"page {number}: Link is {response.headers.get('link')!r}", response)
-        if "prev" in rels:
-            LINKS_POINT_RIGHT.check(page_of(rels["prev"]) == number - 1,
-                                    f"prev of page {number} is {rels['prev']!r}", response)
         LINKS_POINT_RIGHT.check(
             parse_qs(urlsplit(rels["first"]).query).get("page_size") == [str(page_size)],
             f"first link {rels['first']!r} lost page_size={page_size}", response)
         pages.append(items)
         if "next" not in rels:
             break
-        LINKS_POINT_RIGHT.check(page_of(rels["next"]) == number + 1, f"next of page {number} is {rels['next']!r}", response)
-        PAGE_BOUNDED.check(len(items) == page_size, f"page {number} is not the last but holds {len(items)} of {page_size}", response)
         response = waldur_support.get(rels["next"])
         number += 1
         PAGES_PARTITION.check(number <= total // page_size + 2, f"more than {total // page_size + 1} pages", response)
     walked = [identity(item) for page in pages for item in page]
     PAGES_PARTITION.check(len(walked) == len(set(walked)), "an object appears on two pages", response)
     PAGES_PARTITION.check(len(walked) == total, f"the pages hold {len(walked)} objects, X-Result-Count says {total}", response)
-    expected_pages = max(1, -(-total // page_size))
-    LINKS_POINT_RIGHT.check(page_of(links(first)["last"]) == expected_pages,
-                            f"last is {links(first)['last']!r}, expected page {expected_pages}", first)
 
 
-@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("path", sorted(LISTS))
 def test_default_page_size_is_ten_and_large_sizes_are_capped(waldur_support, path):
     default = waldur_support.get(path)
     total = count_of(default)
@@ -82,13 +69,13 @@ def test_default_page_size_is_ten_and_large_sizes_are_capped(waldur_support, pat
     PAGE_BOUNDED.check(len(objects(huge, PAGE_BOUNDED)) == min(300, total), f"{len(objects(huge, PAGE_BOUNDED))} items for page_size=100000", huge)
 
 
-@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("path", sorted(LISTS))
 @pytest.mark.parametrize("page", ["0", "999999", "abc"])
 def test_pages_that_do_not_exist_are_404(waldur_support, path, page):
     enforce(waldur_error(waldur_support.get(path, params={"page": page}), 404, BAD_PAGE_IS_404))
 
 
-@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("path", sorted(LISTS))
 def test_head_counts_like_the_list(waldur_support, path):
     listed = waldur_support.get(path)
     counted = waldur_support.head(path)

@@ -1,7 +1,6 @@
 """Rules of Prefactor's "Create a new agent" (004_55ea5678c29a24e2.txt; docs/sources.md, "Prefactor agents")."""
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
 
@@ -9,55 +8,56 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent_api_contracts.documents import _load
+from agent_api_contracts.judges.exchanges import Watching
+from agent_api_contracts.judges.prefactor import CREATE_AGENT, AgentsAreFreshOrReplayed, created_agent_is_new_and_named_as_sent
 from agent_api_contracts.rules import enforce
 from agent_api_contracts.rules.answers import body, parsed, shown
 from agent_api_contracts.rules.errors import prefactor_error
-from agent_api_contracts.rules.prefactor import ECHOES_NAME, ENVELOPE, FINISHED_SUM, FRESH_IDS, IDEMPOTENT, INVALID_REFUSED, NEW_IS_PENDING
+from agent_api_contracts.rules.prefactor import ENVELOPE, IDEMPOTENT, INVALID_REFUSED
 
 pytestmark = [pytest.mark.prefactor, pytest.mark.writes]
 AGENTS = "/api/v1/agent"
 CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
-ID = re.compile(_load("prefactor")["components"]["schemas"]["PfId"]["pattern"])
 
 
 agent_names = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=40).filter(str.strip)
 
 
-def created_agent(response, name: str) -> dict:
+def created_agent(response) -> dict:
+    """The agent of a success envelope (a failure of ENVELOPE otherwise)."""
     ENVELOPE.check(200 <= response.status_code < 300, shown(response), response)
     envelope = body(response, ENVELOPE)
     ENVELOPE.check(isinstance(envelope, dict) and envelope.get("status") == "success" and isinstance(envelope.get("details"), dict)
                    and envelope["details"].get("type") == "agent", shown(response), response)
-    agent = envelope["details"]
-    ECHOES_NAME.check(agent.get("name") == name, f"name {agent.get('name')!r}, sent {name!r}", response)
-    return agent
+    return envelope["details"]
+
+
+def watching() -> Watching:
+    """The judges of created agents, as the proxy applies them to passing traffic: the name
+    echoed, a new agent pending, fresh ids, replays by idempotency key."""
+    return Watching(created_agent_is_new_and_named_as_sent, AgentsAreFreshOrReplayed())
 
 
 @settings(settings.get_profile("contracts"))
 @given(names=st.lists(agent_names, min_size=2, max_size=3))
 def test_created_agents_echo_their_names_and_get_fresh_ids(prefactor_client, names):
-    ids = []
+    judged = watching()
     for name in names:
         response = prefactor_client.post(AGENTS, json={"details": {"name": name}})
-        agent = created_agent(response, name)
-        FRESH_IDS.check(isinstance(agent.get("id"), str) and bool(ID.fullmatch(agent["id"])), f"id {agent.get('id')!r}", response)
-        FRESH_IDS.check(agent["id"] not in ids, f"id {agent['id']} was given twice", response)
-        ids.append(agent["id"])
-        counts = agent["instance_counts"]
-        FINISHED_SUM.check(counts["finished"] == counts["complete"] + counts["failed"] + counts["cancelled"],
-                           f"instance_counts {counts}", response)
-        NEW_IS_PENDING.check(agent["status"] == "pending" and agent["available_actions"]["reinstate"] is False,
-                             f"status {agent['status']!r}, available_actions {agent['available_actions']}", response)
+        created_agent(response)
+        enforce(judged(response, CREATE_AGENT))
 
 
 def test_a_caller_chosen_valid_id_is_used(prefactor_client):
-    probe = created_agent(prefactor_client.post(AGENTS, json={"details": {"name": "id probe"}}), "id probe")
+    judged = watching()
+    probe = prefactor_client.post(AGENTS, json={"details": {"name": "id probe"}})
+    minted = created_agent(probe)
+    enforce(judged(probe, CREATE_AGENT))
     # Same timestamp and partition as an id the server minted, fresh random part.
-    chosen = probe["id"][:16] + "".join(secrets.choice(CROCKFORD) for _ in range(16))
+    chosen = minted["id"][:16] + "".join(secrets.choice(CROCKFORD) for _ in range(16))
     response = prefactor_client.post(AGENTS, json={"details": {"name": "chosen id", "id": chosen}})
-    agent = created_agent(response, "chosen id")
-    FRESH_IDS.check(agent["id"] == chosen, f"id {agent['id']!r}, chose {chosen!r}", response)
+    created_agent(response)
+    enforce(judged(response, CREATE_AGENT))
 
 
 INVALID_BODIES = {
@@ -87,11 +87,12 @@ def test_malformed_json_is_refused_in_the_error_envelope(prefactor_client):
 
 
 def test_an_idempotency_key_replays_the_same_agent_and_refuses_another_body(prefactor_client):
+    judged = watching()
     key = f"contract-{uuid.uuid4().hex}"
     body = {"details": {"name": "idempotent agent"}, "idempotency_key": key}
-    first = created_agent(prefactor_client.post(AGENTS, json=body), "idempotent agent")
-    replay = prefactor_client.post(AGENTS, json=body)
-    again = created_agent(replay, "idempotent agent")
-    IDEMPOTENT.check(again["id"] == first["id"], f"the replay created {again['id']}, first was {first['id']}", replay)
+    for _ in range(2):
+        answer = prefactor_client.post(AGENTS, json=body)
+        created_agent(answer)
+        enforce(judged(answer, CREATE_AGENT))
     other = prefactor_client.post(AGENTS, json={"details": {"name": "another agent"}, "idempotency_key": key})
     enforce(prefactor_error(other, range(400, 500), IDEMPOTENT))

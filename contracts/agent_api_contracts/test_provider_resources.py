@@ -7,19 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_api_contracts.discovery import everything
-from agent_api_contracts.evidence import Rule
+from agent_api_contracts.judges.exchanges import Watching, same_json
+from agent_api_contracts.judges.lists import listed_objects_match_the_filters
+from agent_api_contracts.judges.resources import RESOURCE_RETRIEVE, RESOURCES_LIST, ResourcesKeepWhatTheAgentSet
+from agent_api_contracts.rules import enforce
+from agent_api_contracts.rules.resources import BACKEND_ID_FILTER_FINDS_IT, RESOURCE_KEEPS_WHAT_THE_AGENT_SETS
 
 pytestmark = [pytest.mark.waldur, pytest.mark.writes]
 
 RESOURCES = "/api/marketplace-provider-resources/"
-SOURCE = "docs/sources.md#provider-resources"
-
-RESOURCE_KEEPS_WHAT_THE_AGENT_SETS = Rule(
-    "resource_keeps_what_the_agent_sets",
-    "A resource keeps the backend_id, limits and backend metadata the agent sets", SOURCE)
-BACKEND_ID_FILTER_FINDS_IT = Rule(
-    "backend_id_filter_finds_the_resource",
-    "?backend_id= lists only resources with exactly this backend id", SOURCE)
 
 backend_ids = st.from_regex(r"[a-z][a-z0-9_-]{0,30}", fullmatch=True)
 limits = st.dictionaries(st.sampled_from(["cpu", "mem", "gpu", "storage"]), st.integers(0, 10**6), min_size=1)
@@ -50,19 +46,20 @@ def test_a_resource_reads_back_what_the_agent_set(waldur_manager, backend_id, ne
             write.status_code == 200 and isinstance(write.json().get("status"), str),
             f"{write.request.url.path} answered {write.status_code}: {write.text[:300]}", write)
 
+    judged = Watching(ResourcesKeepWhatTheAgentSet(), listed_objects_match_the_filters)  # as the proxy judges them
+    enforce(*(judged(write, f"marketplace_provider_resources_{write.request.url.path.rstrip('/').rsplit('/', 1)[-1]}")
+              for write in writes))
     read = waldur_manager.get(path)
-    body = read.json()
+    RESOURCE_KEEPS_WHAT_THE_AGENT_SETS.check(read.status_code == 200, f"the read answered {read.status_code}", read)
+    enforce(judged(read, RESOURCE_RETRIEVE))
     RESOURCE_KEEPS_WHAT_THE_AGENT_SETS.check(
-        body.get("backend_id") == backend_id, f"backend_id {body.get('backend_id')!r}, set {backend_id!r}",
-        writes[0], read)
+        all(name in read.json() for name in ("backend_id", "limits", "backend_metadata")),
+        f"the resource reads without what was set: {read.text[:300]}", *writes, read)
     RESOURCE_KEEPS_WHAT_THE_AGENT_SETS.check(
-        body.get("limits") == new_limits, f"limits {body.get('limits')!r}, set {new_limits!r}", writes[1], read)
-    kept = {key: body.get("backend_metadata", {}).get(key) for key in metadata}
-    RESOURCE_KEEPS_WHAT_THE_AGENT_SETS.check(
-        kept == metadata, f"backend_metadata {body.get('backend_metadata')!r}, set {metadata!r}", writes[2], read)
+        same_json(read.json()["limits"], new_limits), f"limits {read.json()['limits']!r}, set {new_limits!r}", writes[1], read)
 
     found = waldur_manager.get(RESOURCES, params={"backend_id": backend_id})
+    enforce(judged(found, RESOURCES_LIST))
     BACKEND_ID_FILTER_FINDS_IT.check(
-        resource["uuid"] in [r["uuid"] for r in found.json()]
-        and all(r.get("backend_id") == backend_id for r in found.json()),
+        resource["uuid"] in [r["uuid"] for r in found.json()],
         f"?backend_id={backend_id!r} lists {[(r['uuid'], r.get('backend_id')) for r in found.json()]}", writes[0], found)

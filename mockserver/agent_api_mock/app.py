@@ -30,9 +30,9 @@ from agent_api_mock.handlers import handler_for
 from agent_api_mock.journal import Journal
 from agent_api_mock.faults import Faults
 from agent_api_mock.middleware import BufferBody, JsonErrorsOnly, ProvideMock, RecordRequests, SimulateTrouble
-from agent_api_mock.specs import OperationIndex, document
 from agent_api_mock.store import StateNotSaved, Store
 from agent_api_mock.validation import PrefactorBodyValidator, WaldurBodyValidator, WaldurParameterValidator
+from agent_api_spec.operations import OperationIndex, document
 
 log = logging.getLogger("mockserver")
 # Both documents mount at "", where Connexion's per-API Swagger UI would shadow one another: docs.py serves it.

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from agent_api_mock.errors import ApiError, error_for_path, prefactor_error
-from agent_api_mock.specs import Operation, OperationIndex
+from agent_api_spec.operations import Operation, OperationIndex
 
 PREFER = re.compile(r"(?:^|[\s,;])(code|example)=([^\s,;]*)")
 

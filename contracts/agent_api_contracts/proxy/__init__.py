@@ -5,11 +5,9 @@ spec/ and the documented rules (`mockserver proxy --upstream URL`).
     app.py            the app: its /__admin/ routes, CORS as the mock adds it, the forwarding
     forward.py        forward to the API's upstream, answer unchanged, hand the exchange over
     upstreams.py      where each API's traffic goes; the proxy's own 502s in each API's format
-    operations.py     the documented operation of a request, from spec/
-    observed.py       what a judge sees of one exchange
     conformance.py    judges of one exchange against spec/ (status, content type, schema, headers)
-    watched_rules.py  judges of the documented rules (agent_api_contracts.rules) over exchanges
-    judging.py        every judge on every exchange; the verdicts to the journal and the report
+    judging.py        every judge on every exchange (the spec's, and the documented rules' from
+                      agent_api_contracts.judges); the verdicts to the journal and the report
     journal.py        the bounded journal under /__admin/requests
     report.py         coverage and violations; JSON (streamed) and JUnit files
     admin.py          the proxy's own /__admin/ routes

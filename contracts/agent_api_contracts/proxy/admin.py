@@ -20,8 +20,10 @@ def _json(data: object, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status, media_type="application/json")
 
 
-def admin_router(judging) -> Router:
+def admin_router(judging, judge_waiting) -> Router:
+    """`judge_waiting()` first: the verdicts include every exchange answered before."""
     async def requests(request: Request) -> Response:
+        judge_waiting()
         if request.method == "DELETE":
             judging.journal.clear()
             return Response(status_code=204)
@@ -29,6 +31,7 @@ def admin_router(judging) -> Router:
         return _json(judging.journal.entries(**criteria))
 
     async def report(request: Request) -> Response:
+        judge_waiting()
         written = judging.report.write() if request.method == "POST" else []
         return _json({"files": written, **judging.report.summary()})
 

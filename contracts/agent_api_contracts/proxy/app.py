@@ -8,9 +8,9 @@ from agent_api_contracts.proxy.admin import OWN_PATHS, admin_router
 from agent_api_contracts.proxy.forward import Proxy
 from agent_api_contracts.proxy.journal import Journal
 from agent_api_contracts.proxy.judging import Judging
-from agent_api_contracts.proxy.operations import OperationIndex
 from agent_api_contracts.proxy.report import Report
 from agent_api_contracts.proxy.upstreams import Upstreams
+from agent_api_spec.operations import OperationIndex
 
 
 class MockCors(CORSMiddleware):
@@ -34,7 +34,7 @@ def create_proxy(upstreams: Upstreams, report_file: str | None = None, fail_on_v
     judging = Judging(index, Journal(), lambda operations, judges: Report(operations, judges, upstreams.urls, report_file))
     proxy = Proxy(upstreams, judging, fail_on_violation=fail_on_violation, verify=verify, index=index,
                   on_shutdown=on_shutdown and (lambda: on_shutdown(judging.report)))
-    admin = admin_router(judging)
+    admin = admin_router(judging, proxy.judge_waiting)
 
     async def app(scope, receive, send):
         if scope["type"] == "http" and scope["path"].rstrip("/") in OWN_PATHS:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import jsonschema_rs
 
 from agent_api_contracts.documents import _load
-from agent_api_contracts.proxy.observed import MISSING, Observed, watches
-from agent_api_contracts.proxy.operations import resolve
+from agent_api_contracts.judges.exchanges import MISSING, Observed, watches
 from agent_api_contracts.rules import Rule, Violation
 from agent_api_contracts.rules.answers import shown
 from agent_api_contracts.rules.errors import PREFACTOR_ERROR_BODY, WALDUR_ERROR_BODY, is_prefactor_error, is_waldur_error
 from agent_api_contracts.schemas import to_json_schema
+from agent_api_spec.operations import resolve
 
 SPEC = "spec/ (the operation's documented responses)"
 STATUS_DOCUMENTED = Rule("status_code_conformance", "every status the server answers is documented for the operation", SPEC)
@@ -173,10 +173,6 @@ def missing_parameters(seen: Observed):
     for parameter in seen.operation.parameters:
         if parameter.get("in") == "query" and parameter.get("required") and parameter["name"] not in seen.query:
             yield f"the required query parameter {parameter['name']} is missing"
-
-
-def security_of(seen: Observed) -> list:
-    return seen.operation.spec.get("security", _load(seen.api).get("security", []))
 
 
 SPEC_JUDGES = [status_is_documented, not_a_server_error, body_is_documented, headers_are_documented, request_is_valid]

@@ -1,11 +1,16 @@
 """The proxy as an ASGI app: each request goes to its API's upstream, the upstream's answer
 comes back unchanged (status, headers, body bytes), and the exchange goes to the judges.
 
-Judging happens after the answer is sent, so it adds nothing to the client's wait, except with
-`fail_on_violation`, where a violating answer is replaced by a 502 that describes it."""
+Judging happens after the answer is sent, while the proxy has nothing else to do: the next
+request's wait for its upstream, or a moment without traffic. It adds nothing to the client's
+wait, except with `fail_on_violation`, where a violating answer is replaced by a 502 that
+describes it. Exchanges are judged in the order they crossed, and at most JUDGED_LATER of them
+wait (beyond, a request waits for them: memory stays bounded under any load). Whatever reads
+the verdicts (the admin routes, the report at exit) calls `judge_waiting()` first."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import ssl
 import time
@@ -15,8 +20,8 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from agent_api_contracts.proxy.operations import OperationIndex
 from agent_api_contracts.proxy.upstreams import Upstreams, error_body
+from agent_api_spec.operations import OperationIndex
 
 log = logging.getLogger("mockserver.proxy")
 
@@ -27,6 +32,11 @@ UPSTREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=5.0, sock_read=60.0
 # aiohttp would otherwise add its own to requests that had none.
 NOT_ADDED = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 UNANSWERED = (aiohttp.ClientError, asyncio.TimeoutError, ValueError, ssl.SSLError)
+JUDGED_LATER = 256     # exchanges waiting for their judges, at most
+IDLE_SECONDS = 0.002  # without traffic, the waiting exchanges are judged after this
+# A request's waiting exchanges are judged this long after it arrives: by then it is on its way
+# upstream (aiohttp writes a body in a task of its own, after the step that sends the headers).
+SENT_SECONDS = 0.0002
 
 
 @dataclass(slots=True)
@@ -68,6 +78,8 @@ class Proxy:
         self.verify = verify
         self.session: aiohttp.ClientSession | None = None  # made in the server's event loop, on first use
         self.under_way: dict[str, list[list[bool]]] = {}  # path -> a flag per request under way
+        self.waiting: collections.deque[Exchange] = collections.deque()  # answered, not judged yet
+        self.idle_timer: asyncio.TimerHandle | None = None
 
     def client(self) -> aiohttp.ClientSession:
         """aiohttp, not httpx, upstream: its connection pool keeps up under concurrency (httpx's
@@ -107,7 +119,28 @@ class Proxy:
         if not others:
             del self.under_way[path]
 
+    def judge_waiting(self) -> None:
+        """Hands every answered exchange to the judges, in the order they crossed."""
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+            self.idle_timer = None
+        while self.waiting:
+            exchange = self.waiting.popleft()
+            try:
+                self.observe(exchange)
+            except Exception:  # the journal or the report failed: the traffic goes on
+                log.exception("judging %s %s failed", exchange.method, exchange.path)
+
+    def judge_later(self, exchange: Exchange) -> None:
+        self.waiting.append(exchange)
+        if len(self.waiting) >= JUDGED_LATER:
+            self.judge_waiting()
+        elif self.idle_timer is None:
+            self.idle_timer = asyncio.get_running_loop().call_later(IDLE_SECONDS, self.judge_waiting)
+
     async def forward(self, scope, receive, send, started: float, overlapped: list[bool]):
+        if self.waiting:  # judged while this request waits for its upstream
+            asyncio.get_running_loop().call_later(SENT_SECONDS, self.judge_waiting)
         body = await read_body(receive)
         if body is None:
             return  # the client went away
@@ -124,20 +157,21 @@ class Proxy:
                 status = upstream.status
                 answer_headers = [(name, value) for name, value in upstream.raw_headers if name.lower() not in HOP_BY_HOP]
         except UNANSWERED as error:
+            self.judge_waiting()
             self.observe.unanswered(Exchange(scope["path"], scope["method"], target, headers, body, 502, [], b"",
                                              started, time.monotonic() - started), error)
             return await self.unreachable(api, target, error, scope, send)
         exchange = Exchange(scope["path"], scope["method"], target, headers, body, status, answer_headers, answer,
                             started, time.monotonic() - started, overlapped[0])
         if self.fail_on_violation:
+            self.judge_waiting()
             violations = self.observe(exchange)
             if violations:
                 return await self.refuse(api, violations, scope, send)
         await send({"type": "http.response.start", "status": status, "headers": answer_headers})
         await send({"type": "http.response.body", "body": answer})
         if not self.fail_on_violation:
-            await asyncio.sleep(0)  # let waiting requests go first
-            self.observe(exchange)
+            self.judge_later(exchange)
 
     async def unreachable(self, api, target, error, scope, send):
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
@@ -157,6 +191,7 @@ class Proxy:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.judge_waiting()
                 if self.session is not None:
                     await self.session.close()
                 if self.on_shutdown:

@@ -1,5 +1,5 @@
 """Every judge watching one exchange: the spec's (conformance.py) and the documented rules'
-(watched_rules.py). The verdict goes to the journal and the report."""
+(agent_api_contracts.judges, the active suites' own). The verdict goes to the journal and the report."""
 from __future__ import annotations
 
 import logging
@@ -7,11 +7,11 @@ import logging
 import httpx
 
 from agent_api_contracts.proxy.conformance import SPEC_JUDGES, errors_of_undocumented_paths
-from agent_api_contracts.proxy.observed import Observed
-from agent_api_contracts.proxy.operations import OperationIndex
+from agent_api_contracts.judges import rule_judges
+from agent_api_contracts.judges.exchanges import Observed
 from agent_api_contracts.proxy.report import message
-from agent_api_contracts.proxy.watched_rules import rule_judges
 from agent_api_contracts.rules.answers import ANSWERED
+from agent_api_spec.operations import OperationIndex
 
 log = logging.getLogger("mockserver.proxy")
 # A mock's (WireMock's) state resets, forwarded through the proxy: what the sequence judges

@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agent_api_mock import specs
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
@@ -28,15 +27,16 @@ from agent_api_mock.resources.family import Family, InvalidItem, moment, optiona
 from agent_api_mock.store import StateNotSaved
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import hex_uuid, json_bytes, normalize_uuid, strict_json, waldur_time
+from agent_api_spec.operations import document
 
 ORDERS_PATH = "/api/marketplace-orders/"
 MODEL = "Order"
 TYPES = ("Create", "Update", "Terminate", "Restore")
-STATES = tuple(specs.document("waldur")["components"]["schemas"]["OrderState"]["enum"])
+STATES = tuple(document("waldur")["components"]["schemas"]["OrderState"]["enum"])
 # action: (the states it may start from, the state it leads to), as spec/ says (`x-transition`)
 TRANSITIONS = {
     operation["operationId"].removeprefix("marketplace_orders_"): (tuple(move["from"]), move["to"])
-    for item in specs.document("waldur")["paths"].values() for operation in item.values()
+    for item in document("waldur")["paths"].values() for operation in item.values()
     if isinstance(operation, dict) and (move := operation.get("x-transition"))
 }
 # Waldur's StateValidator raises IncorrectStateException: 409 "Valid states for operation: ...".

@@ -1,4 +1,5 @@
-"""The OpenAPI documents in spec/, read once, and an index of their operations."""
+"""The documents of this package as data, read once, and an index of their operations: the mock
+serves them, the contract suites and the proxy judge by them."""
 from __future__ import annotations
 
 import functools
@@ -14,6 +15,7 @@ METHODS = ("get", "head", "post", "put", "patch", "delete", "options", "trace")
 
 @functools.cache
 def document(api: str) -> dict:
+    """The parsed document (shared: callers that change what they get must copy it first)."""
     with open(DOCUMENTS[api], encoding="utf-8") as stream:
         return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster
 
@@ -35,10 +37,23 @@ class Operation:
     template: str
     operation_id: str
     spec: dict
+    parameters: tuple[dict, ...] = ()  # the path item's and the operation's own, resolved
 
     @property
     def responses(self) -> dict:
         return self.spec.get("responses", {})
+
+    @property
+    def security(self) -> list:
+        """The operation's security requirements ([]: anyone may call it)."""
+        return self.spec.get("security", document(self.api).get("security", []))
+
+    def response(self, status: int) -> tuple[str, dict] | None:
+        """The documented answer for `status`: its key ('201', '4XX' or 'default') and its object."""
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            if key in self.responses:
+                return key, resolve(self.api, self.responses[key])
+        return None
 
     def documented_statuses(self) -> list[str]:
         """The response keys, numbers first (`default` documents any error status)."""
@@ -73,7 +88,7 @@ class Operation:
 
     def documented_headers(self, status: int) -> dict[str, str]:
         """The example values of the headers the spec documents for `status`."""
-        response = resolve(self.api, self.spec.get("responses", {}).get(str(status), {}))
+        response = resolve(self.api, self.responses.get(str(status), {}))
         return {name: str(resolve(self.api, header).get("example", ""))
                 for name, header in response.get("headers", {}).items()}
 
@@ -83,13 +98,22 @@ class OperationIndex:
 
     def __init__(self, apis=tuple(DOCUMENTS)):
         self._paths: list[tuple[re.Pattern, dict[str, Operation]]] = []
+        self.all: list[Operation] = []
+        self.prefixes: dict[str, str] = {}  # api -> the path prefix its documented paths share
         for api in apis:
-            for template, item in document(api)["paths"].items():
+            paths = document(api)["paths"]
+            for template, item in paths.items():
                 pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
-                self._paths.append((pattern, {
-                    method.upper(): Operation(api, method.upper(), template, spec["operationId"], spec)
+                shared = tuple(resolve(api, parameter) for parameter in item.get("parameters", []))
+                operations = {
+                    method.upper(): Operation(api, method.upper(), template, spec["operationId"], spec,
+                                              shared + tuple(resolve(api, p) for p in spec.get("parameters", [])))
                     for method, spec in item.items() if method in METHODS
-                }))
+                }
+                self._paths.append((pattern, operations))
+                self.all += operations.values()
+            self.prefixes[api] = _common_prefix(list(paths))
+        self._by_id = {operation.operation_id: operation for operation in self.all}
 
     def operations_at(self, path: str) -> dict[str, Operation]:
         for pattern, operations in self._paths:
@@ -108,9 +132,28 @@ class OperationIndex:
         return sorted(methods)
 
     def by_id(self, operation_id: str) -> Operation | None:
-        return next((op for _, operations in self._paths for op in operations.values()
-                     if op.operation_id == operation_id), None)
+        return self._by_id.get(operation_id)
 
     @property
     def operation_ids(self) -> set[str]:
-        return {op.operation_id for _, operations in self._paths for op in operations.values()}
+        return set(self._by_id)
+
+    def api_of(self, path: str) -> str | None:
+        """The API whose documented paths share the longest prefix with `path`."""
+        matching = [(len(prefix), api) for api, prefix in self.prefixes.items() if path.startswith(prefix)]
+        return max(matching)[1] if matching else None
+
+
+@functools.cache
+def documented() -> OperationIndex:
+    """The operations of every document, indexed once."""
+    return OperationIndex()
+
+
+def _common_prefix(paths: list[str]) -> str:
+    first, last = min(paths), max(paths)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    prefix = first[:size]
+    return prefix[:prefix.rfind("/") + 1] or "/"

@@ -1,0 +1,258 @@
+"""The judges of agent_api_contracts.judges, as the active suites and the validating proxy both
+use them: each one applied to the exchanges that show its rule kept, and to the ones that show
+it broken. A sequence judge remembers what it saw; none raises, whatever the bodies."""
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agent_api_contracts.judges import rule_judges
+from agent_api_contracts.judges.exchanges import Observed, Watching, observe, same_json
+from agent_api_contracts.judges.identities import RegistrationsAreIdempotent
+from agent_api_contracts.judges.lists import PAGINATED, listed_objects_match_the_filters, pages_agree_with_their_count_and_links
+from agent_api_contracts.judges import orders
+from agent_api_contracts.judges.orders import OrdersMoveAsTheMachineAllows
+from agent_api_contracts.judges.prefactor import AgentsAreFreshOrReplayed, created_agent_is_new_and_named_as_sent
+from agent_api_contracts.judges.resources import ResourcesKeepWhatTheAgentSet
+from agent_api_contracts.judges.services import ProcessorsKeepTheirUuid
+from agent_api_contracts.rules.answers import MISSING
+from agent_api_spec.operations import documented
+
+ORDER, RESOURCE, IDENTITY, SERVICE = "a" * 32, "b" * 32, "c" * 32, "d" * 32
+AGENT_ID = "013xrzp12g3nqk8nx0y2vfkg4s3jp2qr"
+OTHER_AGENT_ID = "013xrzp12g3nqk8nx0y2vfkg4s3jp2qs"
+
+
+def answered(operation_id: str, status: int, body=None, sent=None, uuid: str = "", query: str = "",
+             headers: dict | None = None) -> httpx.Response:
+    """An answer to `operation_id` (its path from spec/, `uuid` in it), as a server gave it."""
+    operation = documented().by_id(operation_id)
+    path = operation.template.replace("{uuid}", uuid)
+    request = httpx.Request(operation.method, f"http://server{path}{'?' + query if query else ''}",
+                            headers={"Authorization": "Token t"}, content=json.dumps(sent).encode() if sent is not None else b"")
+    content = json.dumps(body).encode() if body is not None else b""
+    return httpx.Response(status, content=content, request=request,
+                          headers={"content-type": "application/json", **(headers or {})})
+
+
+def rules_broken(judged: Watching, *answers: tuple[httpx.Response, str]) -> list[str]:
+    return [violation.rule.name for response, operation_id in answers for violation in judged(response, operation_id)]
+
+
+def order(state: str) -> dict:
+    return {"uuid": ORDER, "state": state}
+
+
+# --- orders ------------------------------------------------------------------------------------
+
+def test_an_order_approved_a_second_time_must_be_refused():
+    judged = Watching(OrdersMoveAsTheMachineAllows())
+    first = (answered("marketplace_orders_approve_by_provider", 200, {}, {}, ORDER), "marketplace_orders_approve_by_provider")
+    assert rules_broken(judged, (answered("marketplace_orders_retrieve", 200, order("pending-provider"), uuid=ORDER),
+                                 "marketplace_orders_retrieve"), first) == []
+    refused = answered("marketplace_orders_approve_by_provider", 409, {"detail": "Invalid state."}, {}, ORDER)
+    assert rules_broken(judged, (refused, "marketplace_orders_approve_by_provider")) == []
+    accepted = answered("marketplace_orders_approve_by_provider", 200, {}, {}, ORDER)
+    assert rules_broken(judged, (accepted, "marketplace_orders_approve_by_provider")) == \
+        ["refused_order_transition_changes_nothing"]
+
+
+def test_after_an_accepted_transition_the_order_reads_as_its_target_or_later():
+    done = (answered("marketplace_orders_set_state_done", 200, {}, uuid=ORDER), "marketplace_orders_set_state_done")
+    for state, broken in (("done", []), ("executing", ["allowed_order_transition_moves_the_order"])):
+        judged = Watching(OrdersMoveAsTheMachineAllows())
+        read = answered("marketplace_orders_list", 200, [order(state)], query="state=" + state)
+        assert rules_broken(judged, done, (read, "marketplace_orders_list")) == broken, state
+    # Another actor may move an order on as the machine allows: approved, then read done.
+    judged = Watching(OrdersMoveAsTheMachineAllows())
+    approved = answered("marketplace_orders_approve_by_provider", 200, {}, {}, ORDER)
+    assert rules_broken(judged, (approved, "marketplace_orders_approve_by_provider"),
+                        (answered("marketplace_orders_retrieve", 200, order("done"), uuid=ORDER),
+                         "marketplace_orders_retrieve")) == []
+
+
+def test_an_order_never_seen_or_seen_long_ago_is_not_judged_by_what_it_was(monkeypatch):
+    judged = Watching(OrdersMoveAsTheMachineAllows())
+    assert rules_broken(judged, (answered("marketplace_orders_set_state_done", 200, {}, uuid=ORDER),
+                                 "marketplace_orders_set_state_done")) == []
+    # Done, then (KNOWN_FOR seconds later) staff moved it on unseen: an approval is no verdict.
+    clock = [1000.0]
+    monkeypatch.setattr(orders.time, "monotonic", lambda: clock[0])
+    judged = Watching(OrdersMoveAsTheMachineAllows())
+    approve = "marketplace_orders_approve_by_provider"
+    done = (answered("marketplace_orders_set_state_done", 200, {}, uuid=ORDER), "marketplace_orders_set_state_done")
+    assert rules_broken(judged, done) == []
+    clock[0] += orders.KNOWN_FOR + 1
+    assert rules_broken(judged, (answered(approve, 200, {}, {}, ORDER), approve)) == []
+    assert rules_broken(judged, (answered(approve, 200, {}, {}, ORDER), approve)) == ["refused_order_transition_changes_nothing"]
+
+
+# --- provider resources ------------------------------------------------------------------------
+
+def test_a_resource_reads_back_the_backend_id_and_metadata_the_agent_set():
+    writes = [("marketplace_provider_resources_set_backend_id", {"backend_id": "slurm-1"}),
+              ("marketplace_provider_resources_set_limits", {"limits": {"cpu": 10}}),
+              ("marketplace_provider_resources_set_backend_metadata", {"backend_metadata": {"account": "a1", "n": 1}})]
+    kept = {"uuid": RESOURCE, "backend_id": "slurm-1", "limits": {"cpu": 10},
+            "backend_metadata": {"account": "a1", "n": 1.0, "added_by_the_server": True}}
+    for read, broken in ((kept, []), ({**kept, "backend_id": "old"}, ["resource_keeps_what_the_agent_sets"]),
+                         ({**kept, "backend_metadata": {"account": "a1", "n": True}}, ["resource_keeps_what_the_agent_sets"]),
+                         ({**kept, "backend_metadata": {}}, ["resource_keeps_what_the_agent_sets"]),
+                         # limits also change when an Update order completes: not judged in passing
+                         ({**kept, "limits": {"cpu": 20}}, [])):
+        judged = Watching(ResourcesKeepWhatTheAgentSet())
+        answers = [(answered(operation_id, 200, {"status": "OK"}, body, RESOURCE), operation_id) for operation_id, body in writes]
+        answers.append((answered("marketplace_provider_resources_retrieve", 200, read, uuid=RESOURCE),
+                        "marketplace_provider_resources_retrieve"))
+        assert rules_broken(judged, *answers) == broken, read
+
+
+# --- identities and their services ---------------------------------------------------------------
+
+@pytest.mark.parametrize("second,broken", [
+    ((200, SERVICE), []),
+    ((201, "e" * 32), ["service_registration_is_idempotent_by_name"]),
+    ((200, "e" * 32), ["service_registration_is_idempotent_by_name"]),
+], ids=["200 with the same service", "201 again", "200 with another service"])
+def test_registering_a_service_name_again_answers_the_service_registered_before(second, broken):
+    judged = Watching(RegistrationsAreIdempotent())
+    sent = {"name": "order_process", "mode": "order_process"}
+    first = answered("marketplace_site_agent_identities_register_service", 201, {"uuid": SERVICE}, sent, IDENTITY)
+    again = answered("marketplace_site_agent_identities_register_service", second[0], {"uuid": second[1]}, sent, IDENTITY)
+    assert rules_broken(judged, (first, "marketplace_site_agent_identities_register_service"),
+                        (again, "marketplace_site_agent_identities_register_service")) == broken
+
+
+def test_an_identity_created_again_by_name_is_that_identity_not_a_new_one():
+    judged = Watching(RegistrationsAreIdempotent())
+    sent = {"offering": "f" * 32, "name": "agent-1"}
+    create = "marketplace_site_agent_identities_create"
+    assert rules_broken(judged, (answered(create, 201, {"uuid": IDENTITY}, sent), create),
+                        (answered(create, 201, {"uuid": "e" * 32}, sent), create)) == \
+        ["identity_registration_is_idempotent_by_name"]
+    other_offering = {**sent, "offering": "0" * 32}
+    assert rules_broken(judged, (answered(create, 201, {"uuid": "1" * 32}, other_offering), create)) == []
+
+
+# --- Prefactor agents ---------------------------------------------------------------------------
+
+def agent(agent_id: str, name: str = "a", status: str = "pending") -> dict:
+    counts = {"finished": 0, "complete": 0, "failed": 0, "cancelled": 0}
+    return {"status": "success", "details": {"id": agent_id, "name": name, "status": status, "instance_counts": counts,
+                                             "available_actions": {"reinstate": False}}}
+
+
+def test_an_idempotency_key_replays_its_agent_and_ids_are_never_given_twice():
+    body = {"details": {"name": "a"}, "idempotency_key": "k1"}
+    judged = Watching(created_agent_is_new_and_named_as_sent, AgentsAreFreshOrReplayed())
+    assert rules_broken(judged, (answered("create_agent", 201, agent(AGENT_ID), body), "create_agent"),
+                        (answered("create_agent", 200, agent(AGENT_ID), body), "create_agent")) == []
+    assert rules_broken(judged, (answered("create_agent", 201, agent(OTHER_AGENT_ID), body), "create_agent")) == \
+        ["an_idempotency_key_replays_its_agent"]
+    judged = Watching(AgentsAreFreshOrReplayed())
+    keyless = {"details": {"name": "a"}}
+    assert rules_broken(judged, (answered("create_agent", 201, agent(AGENT_ID), keyless), "create_agent"),
+                        (answered("create_agent", 201, agent(AGENT_ID), keyless), "create_agent")) == \
+        ["created_agents_have_fresh_ids_in_prefactor_format"]
+    assert rules_broken(Watching(AgentsAreFreshOrReplayed()),
+                        (answered("create_agent", 201, agent("not-a-prefactor-id"), keyless), "create_agent")) == \
+        ["created_agents_have_fresh_ids_in_prefactor_format"]
+
+
+def test_a_new_agent_has_the_name_sent_and_is_pending():
+    judged = Watching(created_agent_is_new_and_named_as_sent)
+    sent = {"details": {"name": "wanted"}}
+    assert rules_broken(judged, (answered("create_agent", 201, agent(AGENT_ID, "other"), sent), "create_agent")) == \
+        ["created_agent_has_the_requested_name"]
+    assert rules_broken(judged, (answered("create_agent", 200, agent(AGENT_ID, "wanted", "active"), sent), "create_agent")) == \
+        ["a_new_agent_is_pending_and_cannot_be_reinstated"]
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+def test_every_list_that_documents_x_result_count_has_its_pages_judged():
+    assert {"marketplace_orders_list", "marketplace_provider_resources_list", "marketplace_site_agent_services_list",
+            "marketplace_integration_statuses_count"} <= set(PAGINATED)
+    page = answered("marketplace_orders_list", 200, [order("done")] * 3, query="page_size=2",
+                    headers={"x-result-count": "3", "link": '<http://server/api/marketplace-orders/?page_size=2>; rel="first", '
+                                                             '<http://server/api/marketplace-orders/?page=2&page_size=2>; rel="last"'})
+    assert [v.rule.name for v in pages_agree_with_their_count_and_links(observe(page, "marketplace_orders_list"))] == \
+        ["link_header_points_to_first_prev_next_last", "page_size_bounds_the_page"]
+
+
+def test_a_filtered_list_of_the_agents_objects_holds_only_matching_objects():
+    strays = answered("marketplace_orders_list", 200, [order("pending-provider"), order("done")], query="state=pending-provider")
+    assert [v.rule.name for v in listed_objects_match_the_filters(observe(strays, "marketplace_orders_list"))] == \
+        ["filter_returns_only_and_all_matching_objects"]
+    by_backend_id = answered("marketplace_provider_resources_list", 200, [{"uuid": RESOURCE, "backend_id": "x"}],
+                             query="backend_id=y")
+    assert listed_objects_match_the_filters(observe(by_backend_id, "marketplace_provider_resources_list"))
+    hyphenated = answered("marketplace_orders_list", 200, [{"offering_uuid": "12345678123456781234567812345678"}],
+                          query="offering_uuid=12345678-1234-5678-1234-567812345678")
+    assert listed_objects_match_the_filters(observe(hyphenated, "marketplace_orders_list")) == []
+    without_the_field = answered("marketplace_orders_list", 200, [{"uuid": ORDER}], query="state=done&field=uuid")
+    assert listed_objects_match_the_filters(observe(without_the_field, "marketplace_orders_list")) == []
+
+
+# --- what every judge shares --------------------------------------------------------------------
+
+def test_json_values_compare_as_json_not_as_python():
+    assert same_json({"a": [1, 2.0]}, {"a": [1.0, 2]})
+    assert not same_json({"a": True}, {"a": 1}) and not same_json([0], [False]) and not same_json("1", 1)
+
+
+def test_watching_applies_only_the_judges_of_the_operation():
+    judged = Watching(ProcessorsKeepTheirUuid(), created_agent_is_new_and_named_as_sent)
+    unnamed = answered("create_agent", 201, agent(AGENT_ID, "other"), {"details": {"name": "wanted"}})
+    assert rules_broken(judged, (unnamed, "create_agent")) == ["created_agent_has_the_requested_name"]
+
+
+bodies = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                          st.sampled_from(["uuid", "state", "details", "statistics", "processors", "agents", "id",
+                                           "backend_id", "limits", "backend_metadata", "name"]), inner, max_size=4),
+                      max_leaves=12)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=150)
+@given(operation=st.sampled_from(sorted(operation.operation_id for operation in documented().all)),
+       status=st.sampled_from([200, 201, 400, 409, 500]), body=bodies, sent=bodies,
+       query=st.sampled_from(["", "page=2&page_size=x", "state=a&state=b&backend_id=", "o=-last_request_timestamp"]))
+def test_no_judge_raises_whatever_the_exchange(operation, status, body, sent, query):
+    judges = rule_judges()
+    for _ in range(2):  # the second time, the sequence judges remember the first
+        seen = observe(answered(operation, status, body, sent, uuid=ORDER, query=query), operation)
+        for judge in judges:
+            if judge.operations is None or operation in judge.operations:
+                assert isinstance(judge(seen), list)
+    parsed = Observed(answered(operation, status, body), None, None).body  # no body: MISSING
+    assert parsed is MISSING if body is None else same_json(parsed, body)
+
+
+# --- processors -----------------------------------------------------------------------------------
+
+def test_registering_a_name_again_updates_that_processor_with_what_was_sent():
+    register = "marketplace_site_agent_services_register_processor"
+    sent = {"name": "slurm", "backend_type": "SLURM", "backend_version": "24.05"}
+    first = answered(register, 201, {"uuid": "1" * 32, "name": "slurm", "service": SERVICE, "last_run": None}, sent, SERVICE)
+    for update, broken in (({"backend_type": "SLURM", "backend_version": "24.05", "last_run": "2026-12-02T10:00:00Z"}, []),
+                           ({"backend_type": "SLURM", "backend_version": "23.11", "last_run": "2026-12-02T10:00:00Z"},
+                            ["same_processor_name_updates_that_processor"]),
+                           ({"backend_type": "SLURM", "backend_version": "24.05", "last_run": None},
+                            ["same_processor_name_updates_that_processor"])):
+        judged = Watching(ProcessorsKeepTheirUuid())
+        again = answered(register, 200, {"uuid": "1" * 32, "name": "slurm", "service": SERVICE, **update}, sent, SERVICE)
+        assert rules_broken(judged, (first, register), (again, register)) == broken, update
+
+
+def test_a_name_the_service_did_not_have_when_read_is_created_with_201():
+    register = "marketplace_site_agent_services_register_processor"
+    judged = Watching(ProcessorsKeepTheirUuid())
+    read = answered("marketplace_site_agent_services_retrieve", 200, {"uuid": SERVICE, "processors": []}, uuid=SERVICE)
+    created_with_200 = answered(register, 200, {"uuid": "1" * 32, "name": "new", "last_run": None}, {"name": "new"}, SERVICE)
+    assert rules_broken(judged, (read, "marketplace_site_agent_services_retrieve"), (created_with_200, register)) == \
+        ["new_processor_name_creates_a_processor"]

@@ -124,7 +124,7 @@ def report(results: dict, samples: list, warm_rss: float, report_file: Path, con
         for way in WAYS:
             latency, throughput = results[endpoint, way, "latency"], results[endpoint, way, "throughput"]
             added = "" if way == "direct" else \
-                f"+{latency.p50_ms - direct.p50_ms:.2f} / +{latency.p99_ms - direct.p99_ms:.2f}"
+                f"{latency.p50_ms - direct.p50_ms:+.2f} / {latency.p99_ms - direct.p99_ms:+.2f}"
             rows.append([endpoint if way == "direct" else "", way, f"{latency.p50_ms:.2f}", f"{latency.p99_ms:.2f}", added,
                          f"{throughput.rps:,.0f}", str(latency.errors + latency.non_2xx + throughput.errors)])
     print(f"\nlatency: wrk -t1 -c1 (the median of the rounds); throughput: wrk -t2 -c{connections}; "
@@ -144,9 +144,9 @@ def report(results: dict, samples: list, warm_rss: float, report_file: Path, con
         direct, ours, prism = (results[endpoint, way, "latency"] for way in WAYS)
         added_ours, added_prism = ours.p50_ms - direct.p50_ms, prism.p50_ms - direct.p50_ms
         targets.check(f"{endpoint}: ours adds <= {TARGET_ADDED_P50_MS} ms at p50", added_ours <= TARGET_ADDED_P50_MS,
-                      f"+{added_ours:.2f} ms")
+                      f"{added_ours:+.2f} ms")
         targets.check(f"{endpoint}: ours adds less than Prism's proxy at p50", added_ours < added_prism,
-                      f"+{added_ours:.2f} vs +{added_prism:.2f} ms")
+                      f"{added_ours:+.2f} vs {added_prism:+.2f} ms")
     growth = rss[-1] - rss[0]
     targets.check(f"proxy RSS grows < {TARGET_RSS_GROWTH_MIB:.0f} MiB over the sustained run",
                   growth < TARGET_RSS_GROWTH_MIB, f"{growth:+.1f} MiB")

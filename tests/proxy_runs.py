@@ -20,6 +20,7 @@ from agent_api_contracts.target import free_port
 ROOT = Path(__file__).resolve().parent.parent
 WALDUR = {"Authorization": "Token waldur-owner"}
 SUPPORT = {"Authorization": "Token waldur-support"}
+USER = {"Authorization": "Token waldur-user"}  # neither staff nor support
 PREFACTOR = {"Authorization": "Bearer prefactor-dev"}
 # The built-in data's objects (mockserver/agent_api_mock/data/default.yaml) the real agent works on
 OFFERING = "fce5a890b4e15e57980a83931fcee79c"       # HPC cluster, owned by waldur-owner's customer
@@ -121,6 +122,11 @@ def violations(proxy_url: str) -> list[dict]:
             for entry in httpx.get(f"{proxy_url}/__admin/requests").json() for violation in entry["violations"]]
 
 
+def hyphenated_form(uuid: object) -> str:
+    text = str(uuid).replace("-", "")
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def local(url: str, base: str) -> str:
     """A link the upstream wrote (its own host), followed through the proxy instead."""
     parsed = httpx.URL(url)
@@ -137,12 +143,15 @@ def listed(response: httpx.Response) -> list[dict]:
 
 
 def everyday_traffic(base: str) -> None:
-    """Valid requests to every operation, as agents and frontends send them: lists and their pages,
-    filters, ordering, HEAD, retrieves, register_processor twice, set_statistics then a read,
+    """Valid requests to every operation, as agents and frontends send them: each account's own
+    user, lists and their pages, filters (in both uuid forms, with several values), field
+    selection, ordering, HEAD, retrieves, register_processor twice, set_statistics then a read,
     both stats, agents created with and without an idempotency key, what the site agent does in
     its cycles (site_agent_traffic), and refusals."""
     with httpx.Client(base_url=base, timeout=30) as http:
         site_agent_traffic(http)
+        for account in (SUPPORT, USER):  # a frontend reads its user at login
+            http.get("/api/users/me/", headers=account)
         services = listed(http.get("/api/marketplace-site-agent-services/", params={"page_size": 100}, headers=WALDUR))
         page = http.get("/api/marketplace-site-agent-services/", params={"page_size": 2}, headers=WALDUR)
         if 'rel="next"' in page.headers.get("link", ""):
@@ -152,8 +161,10 @@ def everyday_traffic(base: str) -> None:
         http.get("/api/marketplace-site-agent-services/", params=[("state", "2"), ("state", "3")], headers=WALDUR)
         service = services[0] if services else {"uuid": "0" * 32, "identity": "0" * 32}
         uuid = str(service.get("uuid")).replace("-", "")
-        hyphenated = f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}"
+        hyphenated = hyphenated_form(uuid)
         http.get("/api/marketplace-site-agent-services/", params={"identity_uuid": service.get("identity")}, headers=WALDUR)
+        http.get("/api/marketplace-site-agent-services/", params={"identity_uuid": hyphenated_form(service.get("identity"))},
+                 headers=WALDUR)
         http.get(f"/api/marketplace-site-agent-services/{uuid}/", headers=WALDUR)
         http.get(f"/api/marketplace-site-agent-services/{hyphenated}/", headers=WALDUR)
         processor = {"name": f"proxy-{time.monotonic_ns()}", "backend_type": "SLURM", "backend_version": "23.11"}
@@ -170,6 +181,8 @@ def everyday_traffic(base: str) -> None:
         http.get("/api/marketplace-integration-statuses/", params={"o": "-last_request_timestamp"}, headers=WALDUR)
         http.get("/api/marketplace-integration-statuses/", params={"o": "last_request_timestamp"}, headers=WALDUR)
         http.get("/api/marketplace-integration-statuses/", params={"status": "Active"}, headers=WALDUR)
+        http.get("/api/marketplace-integration-statuses/", params=[("status", "Active"), ("status", "Disconnected")],
+                 headers=WALDUR)
         http.get("/api/marketplace-integration-statuses/", params={"agent_type": "1"}, headers=WALDUR)
         http.head("/api/marketplace-integration-statuses/", headers=WALDUR)
         if statuses and isinstance(statuses[0].get("url"), str):
@@ -181,9 +194,13 @@ def everyday_traffic(base: str) -> None:
         for _ in range(2):
             http.post("/api/v1/agent", json={"details": {"name": "Replayed agent"}, "idempotency_key": key},
                       headers=PREFACTOR)
+        http.get("/api/marketplace-provider-resources/", params=[("field", "uuid"), ("field", "name")], headers=WALDUR)
         http.get("/api/marketplace-site-agent-services/")  # no credentials: 401
+        http.post("/api/v1/agent", json={"details": {"name": "Anonymous agent"}})  # 401
+        http.post(f"/api/marketplace-site-agent-services/{uuid}/set_statistics/", json={"statistics": {}},
+                  headers=SUPPORT)  # support reads but may not write: 403
         http.get("/api/marketplace-site-agent-services/0123456789abcdef0123456789abcdef/", headers=WALDUR)  # 404
-        http.get("/api/marketplace-site-agent-connection-stats/", headers={"Authorization": "Token waldur-user"})  # 403
+        http.get("/api/marketplace-site-agent-connection-stats/", headers=USER)  # 403
 
 
 def added_order(http: httpx.Client, order_type: str) -> str:

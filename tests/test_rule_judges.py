@@ -13,7 +13,11 @@ from hypothesis import strategies as st
 from agent_api_contracts.judges import rule_judges
 from agent_api_contracts.judges.exchanges import Observed, Watching, observe, same_json
 from agent_api_contracts.judges.identities import RegistrationsAreIdempotent
-from agent_api_contracts.judges.lists import PAGINATED, listed_objects_match_the_filters, pages_agree_with_their_count_and_links
+from agent_api_contracts.judges import lists
+from agent_api_contracts.judges.access import AccountsKeepToTheirRoles
+from agent_api_contracts.judges.lists import (PAGINATED, FilteredListsDropNothing, PagesAreDisjoint,
+                                              listed_objects_match_the_filters, pages_agree_with_their_count_and_links,
+                                              selected_fields_only)
 from agent_api_contracts.judges import orders
 from agent_api_contracts.judges.orders import OrdersMoveAsTheMachineAllows
 from agent_api_contracts.judges.prefactor import AgentsAreFreshOrReplayed, created_agent_is_new_and_named_as_sent
@@ -28,12 +32,13 @@ OTHER_AGENT_ID = "013xrzp12g3nqk8nx0y2vfkg4s3jp2qs"
 
 
 def answered(operation_id: str, status: int, body=None, sent=None, uuid: str = "", query: str = "",
-             headers: dict | None = None) -> httpx.Response:
-    """An answer to `operation_id` (its path from spec/, `uuid` in it), as a server gave it."""
+             headers: dict | None = None, account: str = "Token t") -> httpx.Response:
+    """An answer to `operation_id` (its path from spec/, `uuid` in it), as a server gave it to
+    `account` (an Authorization header)."""
     operation = documented().by_id(operation_id)
     path = operation.template.replace("{uuid}", uuid)
     request = httpx.Request(operation.method, f"http://server{path}{'?' + query if query else ''}",
-                            headers={"Authorization": "Token t"}, content=json.dumps(sent).encode() if sent is not None else b"")
+                            headers={"Authorization": account}, content=json.dumps(sent).encode() if sent is not None else b"")
     content = json.dumps(body).encode() if body is not None else b""
     return httpx.Response(status, content=content, request=request,
                           headers={"content-type": "application/json", **(headers or {})})
@@ -196,6 +201,94 @@ def test_a_filtered_list_of_the_agents_objects_holds_only_matching_objects():
     assert listed_objects_match_the_filters(observe(hyphenated, "marketplace_orders_list")) == []
     without_the_field = answered("marketplace_orders_list", 200, [{"uuid": ORDER}], query="state=done&field=uuid")
     assert listed_objects_match_the_filters(observe(without_the_field, "marketplace_orders_list")) == []
+
+
+SERVICES = "marketplace_site_agent_services_list"
+IDENTITY_X, IDENTITY_Y = "1" * 32, "2" * 32
+
+
+def services_page(services: list[dict], count: int, query: str = "") -> tuple[httpx.Response, str]:
+    return answered(SERVICES, 200, services, query=query, headers={"x-result-count": str(count)}), SERVICES
+
+
+def service(uuid: str, identity: str = IDENTITY_X) -> dict:
+    return {"uuid": uuid, "identity": identity, "state": "Active"}
+
+
+def test_neighbouring_pages_of_one_list_share_no_object():
+    first = services_page([service("a" * 32), service("b" * 32)], 4, "page_size=2")
+    for second, broken in (([service("b" * 32), service("c" * 32)], ["pages_are_disjoint_and_cover_the_list"]),
+                           ([service("c" * 32), service("d" * 32)], [])):
+        judged = Watching(PagesAreDisjoint())
+        assert rules_broken(judged, first, services_page(second, 4, "page=2&page_size=2")) == broken
+    # Pages of other queries, or of a list that changed in between, may rightly share objects.
+    judged = Watching(PagesAreDisjoint())
+    assert rules_broken(judged, first, services_page([service("b" * 32)], 3, "page=2&page_size=2"),
+                        services_page([service("b" * 32)], 4, "page=2&page_size=2&state=1")) == []
+    write = answered("marketplace_site_agent_services_set_statistics", 200, {}, {"statistics": {}}, "a" * 32)
+    assert rules_broken(judged, first, (write, "marketplace_site_agent_services_set_statistics"),
+                        services_page([service("b" * 32), service("c" * 32)], 4, "page=2&page_size=2")) == []
+
+
+def test_a_filtered_list_drops_none_of_the_matching_objects_of_the_whole_list(monkeypatch):
+    whole = services_page([service("a" * 32, IDENTITY_X), service("b" * 32, IDENTITY_Y)], 2, "page_size=100")
+    hyphenated = "11111111-1111-1111-1111-111111111111"
+    for filtered, broken in (([], ["filter_returns_only_and_all_matching_objects"]),
+                             ([service("a" * 32, IDENTITY_X)], [])):
+        judged = Watching(FilteredListsDropNothing())
+        assert rules_broken(judged, whole, services_page(filtered, len(filtered), f"identity_uuid={hyphenated}")) == broken
+    several = services_page([service("a" * 32)], 1, "state=1&state=2")  # Active or Idle: both listed are Active
+    assert rules_broken(Watching(FilteredListsDropNothing()), whole, several) ==         ["filter_returns_only_and_all_matching_objects"]
+    # Not judged: after a write, long after the whole list, or with a filter the judge does not know.
+    judged = Watching(FilteredListsDropNothing())
+    write = answered("marketplace_site_agent_services_set_statistics", 200, {}, {"statistics": {}}, "a" * 32)
+    assert rules_broken(judged, whole, (write, "marketplace_site_agent_services_set_statistics"),
+                        services_page([], 0, f"identity_uuid={IDENTITY_X}")) == []
+    judged = Watching(FilteredListsDropNothing())
+    assert rules_broken(judged, whole, services_page([], 0, f"identity_uuid={IDENTITY_X}&mode=x")) == []
+    judged = Watching(FilteredListsDropNothing())
+    rules_broken(judged, whole)
+    monkeypatch.setattr(lists.time, "monotonic", lambda: 10 ** 9)
+    assert rules_broken(judged, services_page([], 0, f"identity_uuid={IDENTITY_X}")) == []
+
+
+def test_under_field_only_the_named_documented_fields_come_back():
+    resources = "marketplace_provider_resources_list"
+    asked = "field=uuid&field=name"
+    selected = answered(resources, 200, [{"uuid": RESOURCE, "name": "r", "not_documented": 1}], query=asked)
+    assert selected_fields_only(observe(selected, resources)) == []
+    whole = answered(resources, 200, [{"uuid": RESOURCE, "name": "r", "state": "OK"}], query=asked)
+    assert [v.rule.name for v in selected_fields_only(observe(whole, resources))] == \
+        ["field_selection_answers_only_the_named_fields"]
+    assert selected_fields_only(observe(answered(resources, 200, [{"uuid": RESOURCE, "state": "OK"}]), resources)) == []
+
+
+# --- accounts and their roles -----------------------------------------------------------------------
+
+def me(account: str, is_staff: bool, is_support: bool) -> tuple[httpx.Response, str]:
+    return answered("users_me_retrieve", 200, {"is_staff": is_staff, "is_support": is_support},
+                    account=account), "users_me_retrieve"
+
+
+def test_support_only_stats_answer_2xx_to_no_account_shown_to_be_a_plain_user():
+    stats = "marketplace_site_agent_connection_stats_retrieve"
+    judged = Watching(AccountsKeepToTheirRoles())
+    assert rules_broken(judged, me("Token user", False, False), me("Token support", False, True),
+                        (answered(stats, 200, {}, account="Token support"), stats),
+                        (answered(stats, 200, {}, account="Token unseen"), stats),  # its role is not known
+                        (answered(stats, 403, {"detail": "x"}, account="Token user"), stats)) == []
+    assert rules_broken(judged, (answered(stats, 200, {}, account="Token user"), stats)) == \
+        ["support_only_endpoints_refuse_other_accounts_with_403"]
+
+
+def test_a_support_account_that_is_not_staff_changes_no_service():
+    write = "marketplace_site_agent_services_set_statistics"
+    judged = Watching(AccountsKeepToTheirRoles())
+    assert rules_broken(judged, me("Token support", False, True), me("Token staff", True, True),
+                        (answered(write, 403, {"detail": "x"}, {}, SERVICE, account="Token support"), write),
+                        (answered(write, 200, {}, {}, SERVICE, account="Token staff"), write)) == []
+    assert rules_broken(judged, (answered(write, 200, {}, {}, SERVICE, account="Token support"), write)) == \
+        ["support_accounts_may_not_change_services"]
 
 
 # --- what every judge shares --------------------------------------------------------------------

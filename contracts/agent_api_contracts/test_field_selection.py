@@ -9,14 +9,9 @@ from hypothesis import strategies as st
 
 from agent_api_contracts.discovery import everything
 from agent_api_contracts.documents import _load
-from agent_api_contracts.evidence import Rule
+from agent_api_contracts.rules.lists import FIELDS_SELECTED
 
 pytestmark = [pytest.mark.waldur]
-
-ONLY_THE_NAMED_FIELDS = Rule(
-    "field_selection_answers_only_the_named_fields",
-    "Waldur's field= (repeatable) answers only the named fields of each object; names the object does not "
-    "have are ignored", "docs/sources.md#field-selection")
 
 # Where a path's {uuid} comes from: (a list to read, the field of its first item).
 UUID_SOURCES = {
@@ -68,7 +63,7 @@ def concrete_path(client, path: str) -> str:
 def test_field_selection_answers_only_the_named_fields(waldur_manager, path, fields):
     url = concrete_path(waldur_manager, path)
     full = waldur_manager.get(url)
-    ONLY_THE_NAMED_FIELDS.check(full.status_code == 200, f"status {full.status_code} without field=", full)
+    FIELDS_SELECTED.check(full.status_code == 200, f"status {full.status_code} without field=", full)
 
     @settings(settings.get_profile("contracts"))
     @given(chosen=st.lists(st.sampled_from(fields), min_size=1, max_size=4, unique=True),
@@ -76,16 +71,16 @@ def test_field_selection_answers_only_the_named_fields(waldur_manager, path, fie
     def check(chosen, unknown):
         asked = chosen + (["no_such_field"] if unknown else [])
         selected = waldur_manager.get(url, params={"field": asked})
-        ONLY_THE_NAMED_FIELDS.check(selected.status_code == 200, f"status {selected.status_code}", selected)
+        FIELDS_SELECTED.check(selected.status_code == 200, f"status {selected.status_code}", selected)
         whole, part = full.json(), selected.json()
         pairs = list(zip(whole, part)) if isinstance(whole, list) else [(whole, part)]
-        ONLY_THE_NAMED_FIELDS.check(
+        FIELDS_SELECTED.check(
             not isinstance(whole, list) or len(whole) == len(part), f"{len(part)} objects, {len(whole)} without field=",
             full, selected)
         for every, some in pairs:
             expected = {key: every[key] for key in chosen if key in every}
             documented = {key: value for key, value in some.items() if key in fields}  # extra fields are no concern here
-            ONLY_THE_NAMED_FIELDS.check(
+            FIELDS_SELECTED.check(
                 documented == expected, f"asked for {asked}: got {sorted(some)}, expected {sorted(expected)}",
                 full, selected)
 

@@ -3,12 +3,14 @@ only matching objects, `o` orders them (agent_api_contracts.rules.lists)."""
 from __future__ import annotations
 
 import math
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from agent_api_contracts.discovery import enum_labels, links, moment, parameter_labels
-from agent_api_contracts.judges.exchanges import Observed, hex_uuid, watches
-from agent_api_contracts.rules.lists import COUNT_IS_TOTAL, FILTER_EXACT, LINKS_POINT_RIGHT, ORDERING, PAGE_BOUNDED
-from agent_api_spec.operations import documented
+from agent_api_contracts.judges.exchanges import Observed, Recent, fingerprint, hex_uuid, watches
+from agent_api_contracts.rules.lists import (COUNT_IS_TOTAL, FIELDS_SELECTED, FILTER_EXACT, LINKS_POINT_RIGHT, ORDERING,
+                                             PAGE_BOUNDED, PAGES_PARTITION)
+from agent_api_spec.operations import Operation, documented, resolve
 
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 10, 300  # notes/waldur.md, "Lists and pagination"; spec/ PageSize
 # Every list whose 200 documents X-Result-Count (and its HEAD count) is paginated.
@@ -123,3 +125,146 @@ def listed_statuses_follow_o(seen: Observed) -> list:
         return []
     return [ORDERING.violation(f"o={order}: {'descending' if order.startswith('-') else 'ascending'}",
                                f"last_request_timestamp in the order {stamps[:6]}", seen.response)]
+
+
+def answer_fields(operation: Operation) -> frozenset[str]:
+    """The top-level fields documented for the objects of an operation's 200 answer."""
+    answer = operation.response(200)
+    media = (answer[1].get("content") or {}).get("application/json", {}) if answer else {}
+    schema = resolve(operation.api, media.get("schema", {}))
+    schema = resolve(operation.api, schema.get("items", schema)) if schema.get("type") == "array" else schema
+    return frozenset(schema.get("properties", {}))
+
+
+SELECTABLE = {operation.operation_id: answer_fields(operation) for operation in documented().all
+              if operation.method == "GET" and any(p.get("name") == "field" and p.get("in") == "query"
+                                                   for p in operation.parameters)}
+
+
+@watches(FIELDS_SELECTED, operations=SELECTABLE)
+def selected_fields_only(seen: Observed) -> list:
+    """Under `field=`, each object shows none of the other documented fields (fields the spec
+    does not document are no concern here)."""
+    asked = set(seen.query.get_list("field"))
+    if seen.status != 200 or not asked:
+        return []
+    objects = seen.body if isinstance(seen.body, list) else [seen.body]
+    unasked = sorted({key for item in objects if isinstance(item, dict) for key in item
+                      if key in SELECTABLE[seen.operation_id] and key not in asked})
+    if not unasked:
+        return []
+    return [FIELDS_SELECTED.violation(f"only the fields {sorted(asked)}", f"also {unasked[:8]}", seen.response)]
+
+
+def identity_of(item: object) -> object:
+    """What tells one listed object from another: its uuid or url, else its whole value."""
+    if isinstance(item, dict):
+        for key in ("uuid", "url"):
+            if isinstance(item.get(key), str):
+                return hex_uuid(item[key])
+    return fingerprint(item)
+
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+NOT_FILTERS = ("page", "page_size", "o")
+RECENT_SECONDS = 5.0
+# operation -> its filters that take several values (an array parameter: any of them matches)
+MANY_VALUED = {operation_id: {parameter["name"] for parameter in documented().by_id(operation_id).parameters
+                              if resolve("waldur", parameter.get("schema", {})).get("type") == "array"}
+               for operation_id in FILTERS}
+
+
+class SettledLists:
+    """A judge that compares answers of one list with each other remembers them for
+    RECENT_SECONDS and forgets them all when a write passes: a list that changed in between may
+    rightly differ (what another client changes meanwhile is not seen, hence the short window)."""
+    operations = None
+
+    def __init__(self):
+        self.seen = Recent(size=256)  # key -> (when, what)
+
+    def forget_on_write(self, seen: Observed) -> bool:
+        """True for a write (a successful one forgets everything)."""
+        if seen.operation is None or seen.operation.method not in WRITES:
+            return False
+        if seen.succeeded:
+            self.seen.clear()
+        return True
+
+    def recent(self, key) -> object:
+        when, what = self.seen.get(key, (0.0, None))
+        return what if time.monotonic() - when <= RECENT_SECONDS else None
+
+    def remember(self, key, what) -> None:
+        self.seen[key] = (time.monotonic(), what)
+
+
+class PagesAreDisjoint(SettledLists):
+    """Two neighbouring pages of one list (the same query, account and X-Result-Count) share no
+    object."""
+    rules, judged = (PAGES_PARTITION,), frozenset(PAGINATED)
+
+    def __call__(self, seen: Observed) -> list:
+        if self.forget_on_write(seen) or seen.operation_id not in PAGINATED:
+            return []
+        count = seen.response.headers.get("x-result-count", "")
+        if seen.status != 200 or not isinstance(seen.body, list) or not count.isdigit():
+            return []
+        page = int(seen.query["page"]) if seen.query.get("page", "").isdigit() else 1
+        key = (seen.operation_id, seen.response.request.headers.get("authorization"), str(seen.query.remove("page")),
+               count)
+        ids, found = {identity_of(item) for item in seen.body}, []
+        for neighbour in (page - 1, page + 1):
+            shared = ids & (self.recent((*key, neighbour)) or set())
+            if shared:
+                found.append(PAGES_PARTITION.violation(
+                    f"pages {min(page, neighbour)} and {max(page, neighbour)} share no object",
+                    f"{len(shared)} object(s) on both, e.g. {sorted(map(str, shared))[:3]}", seen.response))
+        self.remember((*key, page), ids)
+        return found
+
+
+class FilteredListsDropNothing(SettledLists):
+    """A filtered list holds every object of the whole list that matches its filters: the whole
+    list the same account was answered last (settled, as SettledLists has it). Both must be
+    complete, one page holding all X-Result-Count objects; filters not judged here, and several
+    values of a one-valued filter, leave the answer unjudged."""
+    rules, judged = (FILTER_EXACT,), frozenset(FILTERS)
+
+    def __call__(self, seen: Observed) -> list:
+        if self.forget_on_write(seen) or seen.operation_id not in FILTERS or not complete(seen):
+            return []
+        known = FILTERS[seen.operation_id]
+        if not set(seen.query) <= {*known, *NOT_FILTERS} or any(
+                len(seen.query.get_list(parameter)) > 1 and parameter not in MANY_VALUED[seen.operation_id]
+                for parameter in known):
+            return []
+        key = (seen.operation_id, seen.response.request.headers.get("authorization"))
+        filters = {parameter: {reading(value) for value in seen.query.get_list(parameter) if value}
+                   for parameter, (_, reading) in known.items()}
+        filters = {parameter: wanted for parameter, wanted in filters.items() if wanted}
+        if not filters:
+            self.remember(key, [item for item in seen.body if isinstance(item, dict)])
+            return []
+        matching = [item for item in self.recent(key) or [] if all(
+            field_value(item, known[parameter][0]) in wanted for parameter, wanted in filters.items())]
+        listed = {identity_of(item) for item in seen.body}
+        dropped = [identity_of(item) for item in matching if identity_of(item) not in listed]
+        if not dropped:
+            return []
+        return [FILTER_EXACT.violation(
+            f"all {len(matching)} objects of the whole list that match "
+            f"{ {name: sorted(wanted) for name, wanted in filters.items()} }",
+            f"{len(dropped)} of them missing, e.g. {sorted(map(str, dropped))[:3]}", seen.response)]
+
+
+def complete(seen: Observed) -> bool:
+    """A 200 list answer holding every object it counts."""
+    count = seen.response.headers.get("x-result-count", "")
+    return seen.status == 200 and isinstance(seen.body, list) and count.isdigit() and int(count) == len(seen.body)
+
+
+def field_value(item: dict, name: str) -> str | None:
+    if name not in item:
+        return None
+    return hex_uuid(item[name]) if name in UUID_FIELDS else str(item[name])

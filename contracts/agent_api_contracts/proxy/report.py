@@ -36,8 +36,9 @@ class Report:
         self.operations = {op.operation_id: op for op in operations}
         self.rules = {op.operation_id: {} for op in operations}  # operation -> {rule name: rule}
         for judge in judges:
+            judged = getattr(judge, "judged", judge.operations)  # a judge may watch more than it judges
             for op in operations:
-                if judge.operations is None or op.operation_id in judge.operations:
+                if judged is None or op.operation_id in judged:
                     self.rules[op.operation_id].update({rule.name: rule for rule in judge.rules})
         for rules in self.rules.values():
             rules[ANSWERED.name] = ANSWERED

@@ -21,3 +21,7 @@ ORDERING = Rule("o_orders_by_last_request_timestamp_both_ways", "o = last_reques
 LISTED_OBJECTS_CONFORM = Rule("every_listed_object_matches_its_schema",
                               "each object of a list has the documented fields and types",
                               "000_5b7b95424e9abc49.txt, 002_eed0c27112d17246.txt; spec/ (the documented schemas)")
+FIELDS_SELECTED = Rule(
+    "field_selection_answers_only_the_named_fields",
+    "Waldur's field= (repeatable) answers only the named fields of each object; names the object does not "
+    "have are ignored", "docs/sources.md#field-selection")

@@ -54,6 +54,14 @@ def test_users_me_is_the_caller(client):
     assert client.get("/api/users/me/", headers=OWNER).json()["uuid"] == me["uuid"], "stable across requests"
 
 
+def test_users_me_lists_the_callers_roles(client):
+    """As Waldur's `permissions`: the owner's role on its customer; none for an account that owns nothing."""
+    owner = client.get("/api/users/me/", headers=OWNER).json()
+    assert [(p["role_name"], p["scope_type"], p["scope_uuid"]) for p in owner["permissions"]] == \
+        [("CUSTOMER.OWNER", "customer", ALPHA_UNIVERSITY)]
+    assert client.get("/api/users/me/", headers=SUPPORT).json()["permissions"] == []
+
+
 def test_version(client):
     assert isinstance(client.get("/api/version/", headers=OWNER).json()["version"], str)
 

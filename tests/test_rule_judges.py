@@ -265,15 +265,16 @@ def test_under_field_only_the_named_documented_fields_come_back():
 
 # --- accounts and their roles -----------------------------------------------------------------------
 
-def me(account: str, is_staff: bool, is_support: bool) -> tuple[httpx.Response, str]:
-    return answered("users_me_retrieve", 200, {"is_staff": is_staff, "is_support": is_support},
+def me(account: str, is_staff: bool, is_support: bool, permissions: list | None = None) -> tuple[httpx.Response, str]:
+    user = {"is_staff": is_staff, "is_support": is_support}
+    return answered("users_me_retrieve", 200, user if permissions is None else {**user, "permissions": permissions},
                     account=account), "users_me_retrieve"
 
 
 def test_support_only_stats_answer_2xx_to_no_account_shown_to_be_a_plain_user():
     stats = "marketplace_site_agent_connection_stats_retrieve"
     judged = Watching(AccountsKeepToTheirRoles())
-    assert rules_broken(judged, me("Token user", False, False), me("Token support", False, True),
+    assert rules_broken(judged, me("Token user", False, False, []), me("Token support", False, True, [{}]),
                         (answered(stats, 200, {}, account="Token support"), stats),
                         (answered(stats, 200, {}, account="Token unseen"), stats),  # its role is not known
                         (answered(stats, 403, {"detail": "x"}, account="Token user"), stats)) == []
@@ -281,12 +282,16 @@ def test_support_only_stats_answer_2xx_to_no_account_shown_to_be_a_plain_user():
         ["support_only_endpoints_refuse_other_accounts_with_403"]
 
 
-def test_a_support_account_that_is_not_staff_changes_no_service():
+def test_a_support_account_that_is_not_staff_and_has_no_role_changes_no_service():
     write = "marketplace_site_agent_services_set_statistics"
+    owner = [{"role_name": "CUSTOMER.OWNER", "scope_type": "customer"}]
     judged = Watching(AccountsKeepToTheirRoles())
-    assert rules_broken(judged, me("Token support", False, True), me("Token staff", True, True),
+    assert rules_broken(judged, me("Token support", False, True, []), me("Token staff", True, True),
+                        me("Token owning support", False, True, owner), me("Token unshown roles", False, True),
                         (answered(write, 403, {"detail": "x"}, {}, SERVICE, account="Token support"), write),
-                        (answered(write, 200, {}, {}, SERVICE, account="Token staff"), write)) == []
+                        (answered(write, 200, {}, {}, SERVICE, account="Token staff"), write),
+                        (answered(write, 200, {}, {}, SERVICE, account="Token owning support"), write),
+                        (answered(write, 200, {}, {}, SERVICE, account="Token unshown roles"), write)) == []
     assert rules_broken(judged, (answered(write, 200, {}, {}, SERVICE, account="Token support"), write)) == \
         ["support_accounts_may_not_change_services"]
 

@@ -25,8 +25,9 @@ SERVICE_WRITES = ("marketplace_site_agent_services_register_processor",
 class AccountsKeepToTheirRoles:
     """What an account may do, once its own user (`/api/users/me/`) has shown its role: support-only
     operations (`x-required-role: support`) answer no one but staff and support with 2xx, and a
-    support account that is not staff changes no service. Accounts are told apart by their
-    Authorization header, remembered as a fingerprint, never as the credential."""
+    support account that is not staff and holds no role anywhere changes no service. Accounts
+    are told apart by their Authorization header, remembered as a fingerprint, never as the
+    credential."""
     rules, judged = (SUPPORT_ONLY, SUPPORT_MAY_NOT_WRITE), frozenset({*SUPPORT_ONLY_OPERATIONS, *SERVICE_WRITES})
     operations = judged | {"users_me_retrieve"}
 
@@ -49,15 +50,19 @@ class AccountsKeepToTheirRoles:
                                            f"{seen.status} for an account whose /api/users/me/ says is_staff false, "
                                            "is_support false", seen.response)]
         if seen.operation_id in SERVICE_WRITES and role == "support":
-            return [SUPPORT_MAY_NOT_WRITE.violation("403 for a support account that is not staff",
+            return [SUPPORT_MAY_NOT_WRITE.violation("403 for a support account that is not staff and has no role",
                                                     f"{seen.status} for an account whose /api/users/me/ says "
-                                                    "is_staff false, is_support true", seen.response)]
+                                                    "is_staff false, is_support true, permissions []", seen.response)]
         return []
 
 
 
 
 def role_of(user: dict) -> str:
+    """staff; support (with no role on any scope: `permissions` shown, and empty); support with
+    roles, or whose roles were not shown (an owner may write to its offering's services); user."""
     if user.get("is_staff") is True:
         return "staff"
-    return "support" if user.get("is_support") is True else "user"
+    if user.get("is_support") is not True:
+        return "user"
+    return "support" if user.get("permissions") == [] else "support with roles"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
-from agent_api_mock.handlers.responses import site
+from agent_api_mock.handlers.responses import mock, site
 from agent_api_mock.resources.common import object_answer, user
 from agent_api_mock.store import User
 
@@ -18,7 +18,13 @@ def uuid_of_user(who: User) -> str:
     return uuidlib.uuid5(USER_NAMESPACE, who.username).hex
 
 
-def render(who: User, base: str) -> dict:
+def permission(customer: dict) -> dict:
+    """An owner's role on a customer, as Waldur lists the caller's roles."""
+    return {"role_name": "CUSTOMER.OWNER", "scope_type": "customer", "scope_uuid": customer["uuid"],
+            "scope_name": customer["name"], "customer_uuid": customer["uuid"], "customer_name": customer["name"]}
+
+
+def render(who: User, base: str, customers: dict) -> dict:
     key = uuid_of_user(who)
     return {
         "url": f"{base}{USERS_PATH}{key}/",
@@ -29,11 +35,12 @@ def render(who: User, base: str) -> dict:
         "is_staff": who.is_staff,
         "is_support": who.role == "support",
         "is_active": True,
+        "permissions": [permission(customers[uuid]) for uuid in sorted(who.owner_of) if uuid in customers],
     }
 
 
 async def users_me_retrieve(field=None):
-    return object_answer(render(user(), site()), field)
+    return object_answer(render(user(), site(), mock().store.customers), field)
 
 
 async def version_retrieve():

@@ -16,6 +16,7 @@ import uvicorn
 from agent_api_contracts.proxy.app import create_proxy
 from agent_api_contracts.proxy.upstreams import Upstreams
 from agent_api_contracts.target import free_port
+from mutants import hyphenate
 
 ROOT = Path(__file__).resolve().parent.parent
 WALDUR = {"Authorization": "Token waldur-owner"}
@@ -123,8 +124,8 @@ def violations(proxy_url: str) -> list[dict]:
 
 
 def hyphenated_form(uuid: object) -> str:
-    text = str(uuid).replace("-", "")
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    """Whatever a broken server wrote as a uuid, in the hyphenated form (never raises)."""
+    return hyphenate(str(uuid).replace("-", ""))
 
 
 def local(url: str, base: str) -> str:

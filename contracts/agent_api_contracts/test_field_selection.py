@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent_api_contracts.discovery import everything
-from agent_api_contracts.documents import _load
+from agent_api_contracts.judges.lists import SELECTABLE
 from agent_api_contracts.rules.lists import FIELDS_SELECTED
+from agent_api_spec.operations import documented
 
 pytestmark = [pytest.mark.waldur]
 
@@ -23,28 +24,10 @@ UUID_SOURCES = {
 }
 
 
-def resolve(node):
-    document = _load("waldur")
-    while isinstance(node, dict) and "$ref" in node:
-        for part in node["$ref"].lstrip("#/").split("/"):
-            document = document[part]
-        node, document = document, _load("waldur")
-    return node
-
-
-def answer_fields(operation: dict) -> list[str]:
-    """The top-level fields the spec documents for the operation's 200 answer."""
-    schema = resolve(resolve(operation["responses"]["200"])["content"]["application/json"]["schema"])
-    schema = resolve(schema.get("items", schema))
-    return sorted(schema.get("properties", {}))
-
-
 def selectable_operations():
-    for path, item in _load("waldur")["paths"].items():
-        operation = item.get("get", {})
-        parameters = [resolve(p) for p in operation.get("parameters", [])]
-        if any(p["name"] == "field" and p["in"] == "query" for p in parameters):
-            yield pytest.param(path, answer_fields(operation), id=operation["operationId"])
+    """Every GET with a `field` parameter, with the fields its 200 answer documents (as the proxy judges them)."""
+    for operation_id, fields in SELECTABLE.items():
+        yield pytest.param(documented().by_id(operation_id).template, sorted(fields), id=operation_id)
 
 
 def concrete_path(client, path: str) -> str:

@@ -32,7 +32,7 @@ class AccountsKeepToTheirRoles:
     operations = judged | {"users_me_retrieve"}
 
     def __init__(self):
-        self.roles = Recent()  # fingerprint of the Authorization header -> "staff", "support" or "user"
+        self.roles = Recent()  # fingerprint of the Authorization header -> its role_of
 
     def __call__(self, seen: Observed) -> list:
         account = seen.response.request.headers.get("authorization")
@@ -54,8 +54,6 @@ class AccountsKeepToTheirRoles:
                                                     f"{seen.status} for an account whose /api/users/me/ says "
                                                     "is_staff false, is_support true, permissions []", seen.response)]
         return []
-
-
 
 
 def role_of(user: dict) -> str:

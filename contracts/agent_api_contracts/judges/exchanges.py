@@ -5,8 +5,9 @@ operation) and returns the violations it shows. A judge of one exchange is a fun
 of a sequence is an object that remembers a bounded number of earlier exchanges (the least
 recently seen forgotten). Both are marked with the rules they apply and the operations they
 watch (`@watches`); a judge that watches more than it judges (to see writes that change what
-it compares) names the operations it judges as `judged`, and the report lists its rules there. The proxy hands them every exchange that passes; an active test hands
-them the answers it got (`Watching`), and enforces what they find.
+it compares) names the operations it judges as `judged`, and the report lists its rules there.
+The proxy hands them every exchange that passes; an active test hands them the answers it got
+(`Watching`), and enforces what they find.
 
 A sequence judge assumes it sees the writes it compares against: a write that bypasses it
 can make a later read look stale."""

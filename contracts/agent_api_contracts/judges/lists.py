@@ -169,9 +169,9 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 NOT_FILTERS = ("page", "page_size", "o")
 RECENT_SECONDS = 5.0
 # operation -> its filters that take several values (an array parameter: any of them matches)
-MANY_VALUED = {operation_id: {parameter["name"] for parameter in documented().by_id(operation_id).parameters
-                              if resolve("waldur", parameter.get("schema", {})).get("type") == "array"}
-               for operation_id in FILTERS}
+MANY_VALUED = {operation.operation_id: {parameter["name"] for parameter in operation.parameters
+                                        if resolve(operation.api, parameter.get("schema", {})).get("type") == "array"}
+               for operation in map(documented().by_id, FILTERS)}
 
 
 class SettledLists:

@@ -2,7 +2,7 @@
 """The project's two entry points, runnable with nothing but Python 3.11+.
 
     python3 run.py mock [mockserver options]   start the mock with its default data
-    python3 run.py test [pytest options]       run the whole test suite
+    python3 run.py test [pytest options]       run the whole test suite (in parallel; -n 0: one process)
 
 Both create ./.venv and install the project into it on first use (and again when
 pyproject.toml changes), then hand over to the real command inside the venv.
@@ -36,7 +36,9 @@ def ensure_venv() -> None:
 def main(argv: list[str]) -> int:
     commands = {
         "mock": [str(PYTHON), "-m", "agent_api_mock"],
-        "test": [str(PYTHON), "-m", "pytest"],
+        # The whole suite, spread over one worker per core (tests/conftest.py keeps a module's tests
+        # together where they share a module-scoped fixture); `-n 0` after it runs in one process.
+        "test": [str(PYTHON), "-m", "pytest", "-n", "auto", "--dist", "loadgroup"],
     }
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(__doc__, file=sys.stderr)

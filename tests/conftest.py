@@ -25,6 +25,16 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "server_errors_expected: the test itself asks the mock for 5xx answers")
 
 
+def pytest_collection_modifyitems(items):
+    """`python3 run.py test` spreads the tests over workers (pytest-xdist, `--dist loadgroup`); a module
+    whose tests share a module-scoped fixture (a mock process, the agent's cycles, the mutation
+    harness's verdicts) stays on one worker, so that fixture runs once, not once per worker."""
+    for item in items:
+        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        if any(fixture.scope == "module" for fixtures in definitions.values() for fixture in fixtures):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.fixture
 def app():
     return create_app(BUILT_IN_DATA, validate_responses=True)

@@ -113,7 +113,8 @@ def test_the_command_says_where_it_listens_and_where_each_api_goes(mock):
 
 
 def test_the_command_refuses_a_missing_or_malformed_upstream():
-    import subprocess, sys
+    import subprocess
+    import sys
     for options, message in ([], "no upstream for waldur, prefactor"), (["--upstream", "ftp://x"], "not an http"):
         done = subprocess.run([sys.executable, "-m", "agent_api_mock", "proxy", *options], capture_output=True, text=True,
                               timeout=60)

@@ -88,7 +88,7 @@ class Report:
 
     def by_rule(self) -> list[dict]:
         """Each rule judged at least once: whose rule it is, the exchanges it judged, its
-        violations and where; the violated first."""
+        violations and where; the server's violated rules first, then the clients'."""
         rows = {}
         for (key, rule), judged in self.judged.items():
             row = rows.setdefault(rule, {"rule": rule, "party": party(rule), "judged": 0, "violations": 0, "where": {}})
@@ -99,7 +99,8 @@ class Report:
             row["where"][key] = count
         for row in rows.values():
             row["where"] = dict(sorted(row["where"].items(), key=lambda item: (-item[1], item[0])))
-        return sorted(rows.values(), key=lambda row: (-row["violations"], row["party"], row["rule"]))
+        return sorted(rows.values(), key=lambda row: (not row["violations"], row["party"] != "server",
+                                                      -row["violations"], row["rule"]))
 
     def summary(self) -> dict:
         operations = []

@@ -613,3 +613,16 @@ def test_registrations_judged_in_order_unless_they_overlapped():
         assert judge(seen("GET", f"{SERVICES}{service}/", 200, {"uuid": service, "url": url, "processors": []})) == []
         found = judge(seen("POST", register, 200, {"uuid": "a" * 32, "name": "new"}, {"name": "new"}, overlapped))
         assert [v.rule.name for v in found] == broken
+
+
+def test_undocumented_paths_are_counted_by_path_up_to_a_bound():
+    from agent_api_contracts.proxy.report import OTHER_PATHS, UNDOCUMENTED_PATHS_KEPT, Report
+    from agent_api_spec.operations import OperationIndex
+
+    report = Report(OperationIndex().all, SPEC_JUDGES, {"waldur": "http://x"})
+    for number in range(UNDOCUMENTED_PATHS_KEPT + 5):
+        report.record("GET", f"/api/nothing-{number}/", None, 404, [])
+    report.record("GET", "/api/nothing-0/", None, 404, [])
+    paths = {row["path"]: row["exchanges"] for row in report.summary()["undocumented_paths"]}
+    assert len(paths) == UNDOCUMENTED_PATHS_KEPT + 1
+    assert paths["/api/nothing-0/"] == 2 and paths[OTHER_PATHS] == 5

@@ -199,7 +199,7 @@ def run_wrk(base_url: str, load: Load, *, seconds: float, connections: int, thre
                              capture_output=True, text=True, timeout=seconds + 60)
     finally:
         os.unlink(lua.name)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("BENCH-RESULT ")), None)
+    line = next((text for text in out.stdout.splitlines() if text.startswith("BENCH-RESULT ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
     r = json.loads(line.removeprefix("BENCH-RESULT "))

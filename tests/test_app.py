@@ -1,6 +1,8 @@
 """The app factory's options: response validation, CORS, and where the state comes from."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -53,3 +55,34 @@ def test_browsers_may_call_and_read_the_pagination_headers(client):
     answer = client.get(SERVICES, headers={**STAFF, "Origin": "http://localhost:3000"})
     exposed = {header.strip().lower() for header in answer.headers["Access-Control-Expose-Headers"].split(",")}
     assert {"link", "x-result-count"} <= exposed
+
+
+# --- GET / -------------------------------------------------------------------------------------
+
+def test_the_root_answers_an_index_of_the_apis_docs_and_admin_in_json_without_credentials(client):
+    answer = client.get("/", headers={"Accept": "application/json"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    index = answer.json()
+    assert index["docs"] == "/docs/" and index["admin"] == "/__admin/"
+    assert [(api["api"], api["paths"], api["docs"], api["openapi"]) for api in index["apis"]] == [
+        ("waldur", "/api/", "/docs/waldur/", "/docs/waldur/openapi.json"),
+        ("prefactor", "/api/v1/", "/docs/prefactor/", "/docs/prefactor/openapi.json")]
+    for pointer in (index["docs"], index["admin"], *(api[key] for api in index["apis"] for key in ("docs", "openapi"))):
+        assert client.get(pointer).status_code == 200, pointer
+    assert client.get("/").json() == index  # curl's */* gets JSON too
+
+
+def test_a_browser_gets_the_index_as_a_page_of_links(client):
+    answer = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    links = set(re.findall(r'href="([^"]+)"', answer.text))
+    assert links == {"/docs/", "/__admin/", "/docs/waldur/", "/docs/waldur/openapi.json", "/docs/prefactor/",
+                     "/docs/prefactor/openapi.json"}
+    assert "Waldur marketplace site-agent API" in answer.text
+
+
+def test_without_the_admin_surface_the_index_does_not_point_to_it(seed):
+    with TestClient(create_app(seed, admin_surface=False)) as client:
+        assert "admin" not in client.get("/").json()
+        assert "/__admin/" not in client.get("/", headers={"Accept": "text/html"}).text
+        assert client.get("/__admin/").status_code == 404

@@ -1,6 +1,6 @@
 """The `mockserver` command on a bad day, run as a user runs it: bad data files, a taken port,
-Ctrl-C, an unknown `run.py` command. Each answer is one line saying what is wrong, never a
-traceback."""
+Ctrl-C, an unknown `run.py` command, a port out of range. Each answer is one line saying what is
+wrong, never a traceback. And on a good day: its help, version and access log."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,14 @@ import sqlite3
 import signal
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
+import httpx
 import pytest
+
+from agent_api_mock.app import create_app
+from agent_api_mock.middleware import AccessLog
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,3 +119,78 @@ def test_a_state_file_that_no_longer_loads_is_one_line_naming_it_and_the_item(tm
     assert run.returncode == 1, (run.returncode, run.stderr)
     assert one_line(run.stderr) == (f'mockserver: cannot load {state}: services[0].state: "Sleeping" is not one of '
                                     '"Active", "Idle" or "Error"')
+
+
+# --- help, version, ports, the access log --------------------------------------------------------
+
+def command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agent_api_mock", *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["help"]], ids=["--help", "help"])
+def test_help_lists_every_command_with_one_line_each(args):
+    run = command(*args)
+    assert run.returncode == 0, run.stderr
+    commands = run.stdout.split("commands:\n", 1)[1].splitlines()
+    assert [line.split()[1] for line in commands] == ["[serve", "proxy", "help"], run.stdout
+    assert re.match(r"  mockserver proxy \[options\] +forward traffic to a real Waldur or Prefactor server", commands[1])
+    assert "--port PORT" in run.stdout and "--access-log" in run.stdout
+
+
+def test_help_of_a_command_is_that_commands_help():
+    run = command("help", "proxy")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("usage: mockserver proxy") and "--upstream URL" in run.stdout
+    unknown = command("help", "serve")
+    assert unknown.returncode == 1 and one_line(unknown.stderr) == (
+        "mockserver help: no command 'serve'; the commands are: proxy")
+
+
+def test_version_prints_the_installed_version():
+    run = command("--version")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"mockserver {metadata.version('agent-api-contracts')}\n"
+
+
+@pytest.mark.parametrize("subcommand", [[], ["proxy", "--upstream", "http://127.0.0.1:9"]], ids=["mock", "proxy"])
+@pytest.mark.parametrize(("port", "problem"), [
+    ("99999", "99999 is not a port number (0 to 65535; 0 picks a free one)"),
+    ("65536", "65536 is not a port number (0 to 65535; 0 picks a free one)"),
+    ("-1", "-1 is not a port number (0 to 65535; 0 picks a free one)"),
+    ("eighty", "'eighty' is not a port number (0 to 65535)"),
+])
+def test_a_port_outside_0_to_65535_is_refused_saying_so(subcommand, port, problem):
+    run = command(*subcommand, "--port", port)
+    assert run.returncode == 2, (run.returncode, run.stdout, run.stderr)
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1].endswith(f"error: argument --port: {problem}"), run.stderr
+
+
+@pytest.mark.parametrize("flag", ["--access-log", "--verbose", "-v"])
+def test_the_access_log_prints_a_line_per_request_with_status_time_and_operation(flag):
+    server, url = start("--port", "0", "--log-level", "warning", flag)
+    try:
+        httpx.get(f"{url}/api/marketplace-site-agent-services/?page_size=2", headers={"Authorization": "Token waldur-owner"})
+        httpx.post(f"{url}/api/v1/agent", json={"details": {}}, headers={"Authorization": "Bearer prefactor-dev"})
+        httpx.get(f"{url}/no/such/path")
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+    logged = [line for line in out.splitlines() if re.match(r"\d\d:\d\d:\d\d ", line)]
+    assert len(logged) == 3, out
+    patterns = [r"GET /api/marketplace-site-agent-services/\?page_size=2 200 \d+\.\dms marketplace_site_agent_services_list",
+                r"POST /api/v1/agent 422 \d+\.\dms create_agent",
+                r"GET /no/such/path 404 \d+\.\dms -"]
+    for line, pattern in zip(logged, patterns):
+        assert re.fullmatch(r"\d\d:\d\d:\d\d " + pattern, line), line
+
+
+def test_without_the_flag_there_is_no_access_log_and_no_layer_for_it():
+    assert AccessLog not in [layer.cls for layer in create_app().user_middleware]
+    server, url = start("--port", "0", "--log-level", "warning")
+    try:
+        httpx.get(f"{url}/api/marketplace-site-agent-services/", headers={"Authorization": "Token waldur-owner"})
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=30)
+    assert "marketplace-site-agent-services" not in out, out

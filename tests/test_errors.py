@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mock_api import (
     AGENTS, CONNECTION_STATS, JSON_VALUES, NOT_FOUND, PREFACTOR, PROPERTIES, ROLES, SERVICES, STAFF, STATUSES, TASK_STATS,
-    prefactor_error, service_path, state_of, status_path,
+    prefactor_error, service_path, state_of,
 )
 from agent_api_mock.middleware import MAX_BODY_BYTES
 from agent_api_mock.wire import MAX_JSON_DEPTH

@@ -8,6 +8,8 @@ import gzip
 import hashlib
 import http.client
 import json
+import re
+import signal
 import threading
 import time
 import xml.etree.ElementTree as ElementTree
@@ -44,6 +46,8 @@ from waldur_api_client.models.agent_service_state_enum import AgentServiceStateE
 from waldur_api_client.models.agent_service_statistics_request_statistics import AgentServiceStatisticsRequestStatistics
 from waldur_api_client.models.integration_status_details_o_enum import IntegrationStatusDetailsOEnum
 
+from agent_api_contracts.judges import rule_judges
+from agent_api_contracts.proxy.conformance import SPEC_JUDGES
 from agent_api_contracts.proxy.journal import Journal
 from agent_api_contracts.target import free_port
 from proxy_runs import PREFACTOR, SUPPORT, WALDUR, ThreadProxy, everyday_traffic, mock_process, mutant_process, \
@@ -113,7 +117,8 @@ def test_the_command_says_where_it_listens_and_where_each_api_goes(mock):
 
 
 def test_the_command_refuses_a_missing_or_malformed_upstream():
-    import subprocess, sys
+    import subprocess
+    import sys
     for options, message in ([], "no upstream for waldur, prefactor"), (["--upstream", "ftp://x"], "not an http"):
         done = subprocess.run([sys.executable, "-m", "agent_api_mock", "proxy", *options], capture_output=True, text=True,
                               timeout=60)
@@ -353,8 +358,47 @@ def test_an_invalid_request_is_the_clients_violation_and_the_servers_refusal_is_
     with pytest.raises(PrefactorValidationError):
         asyncio.run(invalid())
     found = violations(proxy.url)
-    assert [v["rule"] for v in found] == ["request_conforms_to_spec"]
+    assert [(v["rule"], v["party"]) for v in found] == [("request_conforms_to_spec", "client")]
     assert "details/name" in found[0]["found"] or "details" in found[0]["found"]
+    report = httpx.get(f"{proxy.url}/__admin/report").json()
+    assert report["violations_total"] == 0 and report["violations_by_rule"] == {}
+    assert report["client_violations_total"] == 1
+    assert report["client_violations_by_rule"] == {"create_agent request_conforms_to_spec": 1}
+
+
+INVALID_AGENT = {"details": {"description": "no name"}}
+
+
+@pytest.mark.parametrize("fail_on_violation", [False, True])
+def test_a_clients_invalid_request_refused_by_a_correct_server_is_no_violation_of_the_server(mock, fail_on_violation):
+    proxy = ThreadProxy(mock.url, fail_on_violation=fail_on_violation)
+    try:
+        refused = httpx.post(f"{proxy.url}/api/v1/agent", json=INVALID_AGENT, headers=PREFACTOR)
+        assert refused.status_code == 422 and refused.json()["code"] == "validation_errors"  # the upstream's, unchanged
+        report = httpx.get(f"{proxy.url}/__admin/report").json()
+        found = violations(proxy.url)
+    finally:
+        proxy.stop()
+    assert [(v["rule"], v["party"]) for v in found] == [("request_conforms_to_spec", "client")]
+    assert report["violations_total"] == 0 and report["client_violations_total"] == 1
+
+
+@pytest.mark.parametrize("fail_on_violation", [False, True])
+def test_a_clients_invalid_request_accepted_by_a_broken_server_is_the_servers_violation(fail_on_violation):
+    upstream = mutant_process("invalid_agent_body_accepted")
+    proxy = ThreadProxy(upstream.url, fail_on_violation=fail_on_violation)
+    try:
+        accepted = httpx.post(f"{proxy.url}/api/v1/agent", json=INVALID_AGENT, headers=PREFACTOR)
+        report = httpx.get(f"{proxy.url}/__admin/report").json()
+        found = violations(proxy.url)
+    finally:
+        proxy.stop()
+        upstream.stop()
+    assert accepted.status_code == (502 if fail_on_violation else 201)
+    assert {(v["rule"], v["party"]) for v in found} >= {("request_conforms_to_spec", "client"),
+                                                        ("invalid_requests_are_refused", "server")}
+    assert report["violations_by_rule"].get("create_agent invalid_requests_are_refused") == 1
+    assert report["client_violations_by_rule"] == {"create_agent request_conforms_to_spec": 1}
 
 
 def test_everyday_traffic_to_every_operation_has_no_violation(proxy):
@@ -409,7 +453,31 @@ def test_the_report_holds_coverage_and_violations_in_json_and_junit(tmp_path):
     failed = cases[("waldur.marketplace_site_agent_task_stats_retrieve", "status_code_conformance")].find("failure")
     assert failed is not None and "1 violation" in failed.get("message") and "curl" in failed.text
     assert cases[("waldur.marketplace_site_agent_services_list", "response_schema_conformance")].find("failure") is None
-    assert cases[("prefactor.create_agent", "created_agent_has_the_requested_name")].find("skipped") is not None
+
+
+def rules_judged_on(operation_id: str) -> set[str]:
+    """The rules of every judge that judges `operation_id` (as the judges declare), and the answer's own."""
+    return {rule.name for judge in SPEC_JUDGES + rule_judges()
+            if getattr(judge, "judged", judge.operations) is None or operation_id in getattr(judge, "judged", judge.operations)
+            for rule in judge.rules} | {"every_request_gets_an_http_answer"}
+
+
+def test_the_junit_report_has_a_case_per_operation_and_rule_judged_and_none_for_the_rest(mock, tmp_path):
+    proxy = ThreadProxy(mock.url, report=str(tmp_path / "traffic.json"))
+    try:
+        httpx.get(f"{proxy.url}{SERVICES}", headers=WALDUR)
+        httpx.get(f"{proxy.url}{SERVICES}", headers=WALDUR)
+        httpx.get(f"{proxy.url}/api/marketplace-site-agent-task-stats/", headers=SUPPORT)
+        httpx.post(f"{proxy.url}/__admin/report")
+    finally:
+        proxy.stop()
+    suites = ElementTree.parse(tmp_path / "traffic.junit.xml").getroot()
+    cases = [(case.get("classname"), case.get("name")) for case in suites.iter("testcase")]
+    assert sorted(cases) == sorted({("waldur." + operation_id, rule) for operation_id in
+                                    ("marketplace_site_agent_services_list", "marketplace_site_agent_task_stats_retrieve")
+                                    for rule in rules_judged_on(operation_id)})
+    assert not list(suites.iter("skipped")) and not list(suites.iter("failure"))
+    assert sum(int(suite.get("tests")) for suite in suites) == len(cases) < 60
 
 
 def test_the_report_is_written_when_the_command_stops(mock, tmp_path):
@@ -419,6 +487,64 @@ def test_the_report_is_written_when_the_command_stops(mock, tmp_path):
     assert any("wrote" in line and "exit.json" in line for line in server.output())
     report = json.loads((tmp_path / "exit.json").read_text())
     assert report["exchanges"] == 1 and report["violations"] == []
+
+
+def test_ctrl_c_exits_0_quietly_writes_the_reports_and_prints_a_table_per_rule(tmp_path):
+    upstream = mutant_process("task_stats_server_error")
+    server = proxy_process("--upstream", upstream.url, "--report", str(tmp_path / "traffic.json"))
+    try:
+        httpx.get(f"{server.url}{SERVICES}", headers=WALDUR)
+        httpx.get(f"{server.url}/api/marketplace-site-agent-task-stats/", headers=SUPPORT)
+        httpx.post(f"{server.url}/api/v1/agent", json=INVALID_AGENT, headers=PREFACTOR)
+        httpx.get(f"{server.url}/api/no-such-thing/", headers=WALDUR)
+        server.process.send_signal(signal.SIGINT)
+        code = server.process.wait(timeout=30)
+        output = server.output()
+    finally:
+        server.stop()
+        upstream.stop()
+    assert code == 0, output
+    assert not [line for line in output if "Traceback" in line or "KeyboardInterrupt" in line], output
+    for name in ("traffic.json", "traffic.violations.jsonl", "traffic.junit.xml"):
+        assert f"mockserver proxy: wrote {tmp_path / name}" in output
+    report = json.loads((tmp_path / "traffic.json").read_text())
+    assert report["exchanges"] == 4 and report["violations_total"] == 2 and report["client_violations_total"] == 1
+    assert report["undocumented_paths"] == [{"method": "GET", "path": "/api/no-such-thing/", "status": 404, "exchanges": 1}]
+    table = output[output.index(next(line for line in output if "4 exchanges" in line)):]
+    assert table[0] == ("mockserver proxy: 4 exchanges; the server: 2 violation(s); "
+                        "the clients' own requests: 1 violation(s)"), table
+    assert re.match(r"  rule +party +judged +violations +where$", table[1]), table[1]
+    rows = {line.split()[0]: line.split(None, 4)[1:] for line in table[2:] if line.startswith("  ")}
+    assert rows["status_code_conformance"] == ["server", "3", "1", "marketplace_site_agent_task_stats_retrieve (1)"]
+    assert rows["not_a_server_error"] == ["server", "3", "1", "marketplace_site_agent_task_stats_retrieve (1)"]
+    assert rows["request_conforms_to_spec"] == ["client", "3", "1", "create_agent (1)"]
+    assert rows["every_request_gets_an_http_answer"] == ["server", "4", "0"]
+    assert list(rows)[:3] == ["not_a_server_error", "status_code_conformance", "request_conforms_to_spec"]
+
+
+@pytest.mark.parametrize(("query", "problem"), [
+    ("stauts=200", "unknown filter 'stauts'; the filters are: method, path, operation_id, status, query, rule"),
+    ("status=ok", "status must be an HTTP status code from 100 to 599, not 'ok'"),
+    ("status=200&status=201", "filter 'status' is given twice"),
+    ("method=G%20T", "method must be an HTTP method such as GET, not 'G T'"),
+    ("operation_id=services_list", "operation_id 'services_list' is no operation of the spec"),
+    ("path=api/", "path must start with '/', not 'api/'"),
+    ("rule=no_such_rule", "rule 'no_such_rule' is no rule the proxy judges"),
+])
+def test_a_bad_journal_filter_is_a_400_saying_what_is_wrong_as_the_mocks_is(proxy, query, problem):
+    httpx.get(f"{proxy.url}{SERVICES}", headers=WALDUR)
+    answer = httpx.get(f"{proxy.url}/__admin/requests?{query}")
+    assert answer.status_code == 400 and answer.json() == {"detail": problem}
+
+
+def test_the_journal_filters_by_each_field(proxy):
+    httpx.get(f"{proxy.url}{SERVICES}", headers=WALDUR)
+    httpx.post(f"{proxy.url}/api/v1/agent", json=INVALID_AGENT, headers=PREFACTOR)
+    assert [e["path"] for e in journal(proxy, method="get")] == [SERVICES]
+    assert [e["path"] for e in journal(proxy, status="422")] == ["/api/v1/agent"]
+    assert [e["path"] for e in journal(proxy, operation_id="create_agent")] == ["/api/v1/agent"]
+    assert [e["path"] for e in journal(proxy, rule="request_conforms_to_spec")] == ["/api/v1/agent"]
+    assert journal(proxy, rule="response_schema_conformance") == []
 
 
 def test_fail_on_violation_answers_502_with_the_description_and_passes_the_rest(tmp_path):
@@ -487,3 +613,16 @@ def test_registrations_judged_in_order_unless_they_overlapped():
         assert judge(seen("GET", f"{SERVICES}{service}/", 200, {"uuid": service, "url": url, "processors": []})) == []
         found = judge(seen("POST", register, 200, {"uuid": "a" * 32, "name": "new"}, {"name": "new"}, overlapped))
         assert [v.rule.name for v in found] == broken
+
+
+def test_undocumented_paths_are_counted_by_path_up_to_a_bound():
+    from agent_api_contracts.proxy.report import OTHER_PATHS, UNDOCUMENTED_PATHS_KEPT, Report
+    from agent_api_spec.operations import OperationIndex
+
+    report = Report(OperationIndex().all, SPEC_JUDGES, {"waldur": "http://x"})
+    for number in range(UNDOCUMENTED_PATHS_KEPT + 5):
+        report.record("GET", f"/api/nothing-{number}/", None, 404, [])
+    report.record("GET", "/api/nothing-0/", None, 404, [])
+    paths = {row["path"]: row["exchanges"] for row in report.summary()["undocumented_paths"]}
+    assert len(paths) == UNDOCUMENTED_PATHS_KEPT + 1
+    assert paths["/api/nothing-0/"] == 2 and paths[OTHER_PATHS] == 5

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent_api_contracts import strategies
 from agent_api_contracts.discovery import everything
 from agent_api_contracts.judges.exchanges import Watching
 from agent_api_contracts.judges.orders import ORDER_RETRIEVE, OrdersMoveAsTheMachineAllows

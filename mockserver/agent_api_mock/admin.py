@@ -16,9 +16,9 @@ from starlette.routing import Route
 
 from agent_api_mock import resources
 from agent_api_mock.faults import Fault
-from agent_api_mock.journal import filters
 from agent_api_mock.store import InvalidData, StateNotSaved
 from agent_api_mock.wire import json_bytes, strict_json
+from agent_api_spec.admin import journal_filters
 
 
 def _json(data: object, status: int = 200) -> Response:
@@ -83,7 +83,7 @@ async def requests(request: Request) -> Response:
         mock.journal.clear()
         return Response(status_code=204)
     try:
-        criteria = filters(request.query_params.multi_items(), mock.operations.operation_ids)
+        criteria = journal_filters(request.query_params.multi_items(), mock.operations.operation_ids)
     except ValueError as error:
         return _error(str(error))
     return _json(mock.journal.entries(**criteria))

@@ -22,14 +22,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount
 
-from agent_api_mock import admin, docs
+from agent_api_mock import admin, docs, index
 from agent_api_mock.connexion_speedups import middlewares
 from agent_api_mock.auth import NOT_PROVIDED, PREFACTOR_SECURITY, WALDUR_SECURITY, WWW_AUTHENTICATE
 from agent_api_mock.errors import ApiError, error_for_path, to_connexion_response
 from agent_api_mock.handlers import handler_for
 from agent_api_mock.journal import Journal
 from agent_api_mock.faults import Faults
-from agent_api_mock.middleware import BufferBody, JsonErrorsOnly, ProvideMock, RecordRequests, SimulateTrouble
+from agent_api_mock.middleware import AccessLog, BufferBody, JsonErrorsOnly, ProvideMock, RecordRequests, SimulateTrouble
 from agent_api_mock.store import StateNotSaved, Store
 from agent_api_mock.validation import PrefactorBodyValidator, WaldurBodyValidator, WaldurParameterValidator
 from agent_api_spec.operations import OperationIndex, document
@@ -105,10 +105,14 @@ def connexion_app(validate_responses: bool) -> AsyncApp:
 
 
 def create_app(data: dict | None = None, *, admin_surface: bool = True, validate_responses: bool = False,
-               store: Store | None = None) -> Starlette:
+               store: Store | None = None, access_log=None) -> Starlette:
+    """`access_log`: a stream (sys.stdout) that gets a line per request; None adds no layer at all."""
     mock = Mock(store or Store(data))
-    routes = (admin.ROUTES if admin_surface else []) + docs.ROUTES + [Mount("/", app=connexion_app(validate_responses))]
+    routes = (index.routes(admin_surface) + (admin.ROUTES if admin_surface else []) + docs.ROUTES
+              + [Mount("/", app=connexion_app(validate_responses))])
+    logging_layer = [Middleware(AccessLog, operations=mock.operations, stream=access_log)] if access_log else []
     app = Starlette(routes=routes, middleware=[
+        *logging_layer,
         Middleware(ProvideMock, mock=mock),
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
                    expose_headers=["Link", "X-Result-Count"]),

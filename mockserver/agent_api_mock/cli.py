@@ -1,8 +1,10 @@
-"""The `mockserver` command: serve both APIs from spec/ with seed data."""
+"""The `mockserver` command: serve both APIs from spec/ with seed data; its subcommands
+(SUBCOMMANDS) are programs of their own, started as `mockserver NAME [options]`."""
 from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import logging
 import socket
 import sqlite3
@@ -14,14 +16,41 @@ import uvicorn
 # connexion imports starlette.testclient, which warns about httpx: noise for a server's user.
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 from agent_api_mock.app import create_app  # noqa: E402
+from agent_api_mock.index import DESCRIPTION, version  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
 from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, Store, load_data_file  # noqa: E402
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="mockserver", description="Stateful mock of the Waldur site-agent and Prefactor agent APIs.")
+# name -> (the module whose main(argv) runs it, what it does in one line)
+SUBCOMMANDS = {
+    "proxy": ("agent_api_contracts.proxy.cli",
+              "forward traffic to a real Waldur or Prefactor server and judge it against spec/"),
+}
+
+
+def port(text: str) -> int:
+    """A TCP port for argparse: 0 to 65535 (0: a free one), else a clear error."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port number (0 to 65535; 0 picks a free one)")
+    return number
+
+
+def parser() -> argparse.ArgumentParser:
+    commands = [("mockserver [serve options]", "serve both APIs with seed data (the options above)"),
+                *((f"mockserver {name} [options]", what) for name, (_, what) in SUBCOMMANDS.items()),
+                ("mockserver help [COMMAND]", "this help, or a command's (as COMMAND --help)")]
+    width = max(len(usage) for usage, _ in commands)
+    parser = argparse.ArgumentParser(
+        prog="mockserver", usage="mockserver [serve options] | mockserver COMMAND [options]", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n" + "\n".join(f"  {usage:<{width}}  {what}" for usage, what in commands))
+    parser.add_argument("--version", action="version", version=f"mockserver {version()}")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    parser.add_argument("--port", type=port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="YAML or JSON seed data (default: the built-in data set)")
     parser.add_argument("--state", metavar="FILE",
                         help="keep the state in this SQLite file, so it survives restarts (default: in memory only)")
@@ -29,7 +58,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-admin", action="store_true", help="do not serve the /__admin/ test-control surface")
     parser.add_argument("--validate-responses", action="store_true",
                         help="check every answer against the spec (slower; a non-conforming answer becomes a 500)")
-    return parser.parse_args(argv)
+    parser.add_argument("-v", "--verbose", "--access-log", dest="access_log", action="store_true",
+                        help="print a line per request: time, method, path, status, duration, operationId")
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    return parser().parse_args(argv)
 
 
 def banner(store: Store, base_url: str, admin_surface: bool) -> str:
@@ -88,9 +123,16 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["proxy"]:  # `mockserver proxy ...`: the validating proxy of the contract suites
-        from agent_api_contracts.proxy.cli import main as proxy
-        return proxy(argv[1:])
+    if argv[:1] == ["help"]:
+        if argv[1:2] and argv[1] in SUBCOMMANDS:
+            argv = [argv[1], "--help"]
+        elif argv[1:]:
+            sys.exit(f"mockserver help: no command {argv[1]!r}; the commands are: {', '.join(SUBCOMMANDS)}")
+        else:
+            argv = ["--help"]
+    if argv[:1] and argv[0] in SUBCOMMANDS:
+        module, _ = SUBCOMMANDS[argv[0]]
+        return importlib.import_module(module).main(argv[1:])
     try:
         serve(parse_args(argv))
     except KeyboardInterrupt:
@@ -113,7 +155,8 @@ def serve(args: argparse.Namespace) -> None:
     except InvalidData as error:
         sys.exit(f"mockserver: cannot load {args.data}: {error}")
     sock = listening_socket(args.host, args.port)
-    app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses)
+    app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses,
+                     access_log=sys.stdout if args.access_log else None)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
     try:
         AnnouncingServer(config, store, not args.no_admin).run(sockets=[sock])

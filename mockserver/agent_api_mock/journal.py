@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import collections
-import re
 import time
 
 from agent_api_mock.wire import strict_json
 
-FILTERS = ("method", "path", "operation_id", "status", "query")
 # Headers that carry credentials: recorded with the scheme and the first characters only.
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
 SHOWN_CHARACTERS = 3
-METHOD = re.compile(r"[A-Za-z]+")
 
 
 def masked(value: str) -> str:
@@ -31,29 +28,6 @@ def recorded_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
             text = masked(text)
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     return headers
-
-
-def filters(params: list[tuple[str, str]], operation_ids: set[str]) -> dict[str, str]:
-    """The journal's query filters, checked: an unknown name or a value no entry could have is a
-    ValueError saying so (a typo would otherwise answer `[]`, which reads as "no such request")."""
-    criteria: dict[str, str] = {}
-    for name, value in params:
-        if name not in FILTERS:
-            raise ValueError(f"unknown filter {name!r}; the filters are: {', '.join(FILTERS)}")
-        if name in criteria:
-            raise ValueError(f"filter {name!r} is given twice")
-        if name == "status" and not (value.isdigit() and 100 <= int(value) <= 599):
-            raise ValueError(f"status must be an HTTP status code from 100 to 599, not {value!r}")
-        if name == "method":
-            if not METHOD.fullmatch(value):
-                raise ValueError(f"method must be an HTTP method such as GET, not {value!r}")
-            value = value.upper()
-        if name == "operation_id" and value not in operation_ids:
-            raise ValueError(f"operation_id {value!r} is no operation of the spec")
-        if name == "path" and not value.startswith("/"):
-            raise ValueError(f"path must start with '/', not {value!r}")
-        criteria[name] = value
-    return criteria
 
 
 class Journal:

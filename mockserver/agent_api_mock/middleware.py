@@ -1,7 +1,9 @@
-"""ASGI layers around the Connexion app: the running mock in every request's scope, the body
-size limit, the request journal and simulated trouble (faults and `Prefer`)."""
+"""ASGI layers around the Connexion app: the access log (with --access-log only), the running
+mock in every request's scope, the body size limit, the request journal and simulated trouble
+(faults and `Prefer`)."""
 from __future__ import annotations
 
+import time
 from http import HTTPStatus
 
 from starlette.responses import Response
@@ -31,6 +33,36 @@ def replay(body: bytes, receive):
         return await receive()
 
     return receive_
+
+
+class AccessLog:
+    """One line per request, once its answer is sent: the time it came, method, path (with its
+    query), status, how long the answer took and the operationId ("-" off the spec's paths)."""
+
+    def __init__(self, app, operations, stream):
+        self.app, self.operations, self.stream = app, operations, stream
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        arrived, clock, status = time.time(), time.perf_counter(), 500
+
+        async def send_(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_)
+        finally:
+            query = scope.get("query_string", b"").decode("latin-1")
+            operation = self.operations.find(scope["method"], scope["path"])
+            self.stream.write(f"{time.strftime('%H:%M:%S', time.localtime(arrived))} {scope['method']} "
+                              f"{scope['path']}{'?' + query if query else ''} {status} "
+                              f"{(time.perf_counter() - clock) * 1000:.1f}ms "
+                              f"{operation.operation_id if operation else '-'}\n")
+            self.stream.flush()
 
 
 class ProvideMock:

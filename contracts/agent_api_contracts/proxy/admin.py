@@ -1,7 +1,8 @@
 """The proxy's own test-control surface (WireMock's convention); other /__admin/ paths go to
 the upstream, so a mock behind the proxy can still be reset through it.
 
-    GET    /__admin/requests   the journal, filtered by ?method=&path=&operation_id=&status=&rule=
+    GET    /__admin/requests   the journal, filtered by ?method=&path=&operation_id=&status=&query=&rule=
+                               (checked as the mock's are: an unknown or malformed filter is a 400)
     DELETE /__admin/requests   clear the journal
     GET    /__admin/report     the report so far (coverage, violation counts, examples)
     POST   /__admin/report     write the report files now (--report), and answer the summary
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 
-FILTERS = ("method", "path", "operation_id", "status", "query", "rule")
+from agent_api_spec.admin import journal_filters
 
 
 def _json(data: object, status: int = 200) -> Response:
@@ -27,7 +28,11 @@ def admin_router(judging, judge_waiting) -> Router:
         if request.method == "DELETE":
             judging.journal.clear()
             return Response(status_code=204)
-        criteria = {key: value for key, value in request.query_params.items() if key in FILTERS}
+        try:
+            criteria = journal_filters(request.query_params.multi_items(), judging.index.operation_ids,
+                                       rules=set(judging.report.rules))
+        except ValueError as error:
+            return _json({"detail": str(error)}, 400)
         return _json(judging.journal.entries(**criteria))
 
     async def report(request: Request) -> Response:

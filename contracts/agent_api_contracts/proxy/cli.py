@@ -11,6 +11,18 @@ from agent_api_contracts.proxy.app import create_proxy
 from agent_api_contracts.proxy.upstreams import Upstreams
 
 
+def port(text: str) -> int:
+    """A TCP port for argparse: 0 to 65535 (0: a free one), else a clear error (as the mock's
+    own --port; contracts never import the mock)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port number (0 to 65535; 0 picks a free one)")
+    return number
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="mockserver proxy",
@@ -21,13 +33,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--waldur-upstream", metavar="URL", help="the Waldur server (default: --upstream)")
     parser.add_argument("--prefactor-upstream", metavar="URL", help="the Prefactor server (default: --upstream)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8100, help="port to listen on (default: 8100; 0 picks a free one)")
+    parser.add_argument("--port", type=port, default=8100, help="port to listen on (default: 8100; 0 picks a free one)")
     parser.add_argument("--report", metavar="FILE.json",
                         help="write the report here on exit and on POST /__admin/report (with FILE.junit.xml "
                              "and FILE.violations.jsonl beside it)")
     parser.add_argument("--fail-on-violation", action="store_true",
-                        help="answer a violating exchange with 502 and its description instead of the upstream's "
-                             "answer (for CI jobs that want a hard stop)")
+                        help="answer an exchange that shows a violation of the server's with 502 and its description "
+                             "instead of the upstream's answer (for CI jobs that want a hard stop; a client's own "
+                             "invalid request, refused as it should be, passes)")
     parser.add_argument("--ca-bundle", metavar="FILE", help="trust this CA bundle for https upstreams instead")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     return parser.parse_args(argv)
@@ -59,12 +72,16 @@ def main(argv: list[str] | None = None) -> None:
     # No Date or Server header of our own: the upstream's travel unchanged.
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                             server_header=False, date_header=False, lifespan="on")
-    AnnouncingServer(config, upstreams).run()
+    try:
+        AnnouncingServer(config, upstreams).run()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: uvicorn has shut down and the report is written; a traceback would only alarm
 
 
 def write_report(report) -> None:
-    """On shutdown (uvicorn ends the process by the signal that stopped it, after the lifespan)."""
+    """On shutdown, after the lifespan has judged what waited: the files, then the per-rule table.
+    Uvicorn then ends the process by the signal that stopped it (Ctrl-C: main() exits 0)."""
     for path in report.write():
         print(f"mockserver proxy: wrote {path}", flush=True)
     report.close()
-    print(f"mockserver proxy: {report.exchanges} exchanges, {report.violations} violations", flush=True)
+    print(f"mockserver proxy: {report.table()}", flush=True)

@@ -26,8 +26,17 @@ REQUEST_VALID = Rule("request_conforms_to_spec", "the request's body and require
                      "spec/ (the operation's requestBody and parameters)")
 INVALID_ACCEPTED = Rule("invalid_requests_are_refused", "a request the spec does not allow is answered 4xx, not 2xx",
                         "spec/; notes/waldur.md, notes/prefactor.md")
+# Whose fault a violation is. A request the spec does not allow is the client's, whatever the
+# upstream answers; the server's part is answering it 2xx (INVALID_ACCEPTED): refused with a
+# documented 4xx, it is no violation of the server's.
+CLIENT_RULES = frozenset({REQUEST_VALID.name})
 IS_API_ERROR = {"waldur": is_waldur_error, "prefactor": is_prefactor_error}
 _validators: dict = {}
+
+
+def party(rule: str) -> str:
+    """"client" or "server": whose fault a violation of `rule` is."""
+    return "client" if rule in CLIENT_RULES else "server"
 
 
 def schema_errors(api: str, key: tuple, schema: dict, value: object) -> list[str]:

@@ -71,7 +71,7 @@ class Proxy:
     def __init__(self, upstreams: Upstreams, observe, fail_on_violation: bool = False, verify: bool | str = True,
                  index: OperationIndex | None = None, on_shutdown=None):
         self.upstreams = upstreams
-        self.observe = observe  # (Exchange) -> its violations, journaled and reported; .unanswered(Exchange, error)
+        self.observe = observe  # (Exchange) -> the server's violations (all journaled, reported); .unanswered(Exchange, error)
         self.fail_on_violation = fail_on_violation
         self.index = index or OperationIndex()
         self.on_shutdown = on_shutdown

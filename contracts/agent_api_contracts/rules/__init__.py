@@ -105,8 +105,14 @@ def exchange_summary(exchange: Exchange) -> dict:
 
 
 def curl(request: httpx.Request) -> str:
-    """A curl command that sends the request again, with credentials shown as variables."""
-    parts = ["curl", "-i", "-X", request.method]
+    """A curl command that sends the request again, with credentials shown as variables: the
+    suites' failures and the proxy's violations both show this line.
+
+    HEAD is `curl -I`: `-X HEAD` makes curl wait for a body the answer never has (curl's manual,
+    --request). A URL with [] or {} gets --globoff, or curl would read them as its globs."""
+    parts = ["curl", "-I"] if request.method == "HEAD" else ["curl", "-i", "-X", request.method]
+    if any(char in str(request.url) for char in "[]{}"):
+        parts.append("--globoff")
     for name, value in request.headers.items():
         if name.lower() in HIDDEN_HEADERS:
             continue
@@ -119,7 +125,7 @@ def curl(request: httpx.Request) -> str:
         content = request.content
     except httpx.RequestNotRead:
         content = b""
-    if content:
+    if content and request.method != "HEAD":  # -I and a body are two methods to curl; a HEAD body has no defined meaning (RFC 9110, 9.3.2)
         parts += ["--data-binary", shlex.quote(content.decode("utf-8", errors="replace"))]
     parts.append(shlex.quote(str(request.url)))
     return " ".join(parts)

@@ -1,0 +1,72 @@
+"""GET / : where things are on a running mock (the two APIs, their docs and documents, the
+/__admin/ surface when it is served), as JSON, or as an HTML page for a browser (Accept:
+text/html). It needs no credentials: it shows nothing of the state."""
+from __future__ import annotations
+
+import functools
+import html
+from importlib import metadata
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from agent_api_spec.operations import DOCUMENTS, document, documented
+
+DESCRIPTION = "Stateful mock of the Waldur site-agent and Prefactor agent APIs."
+
+
+@functools.cache
+def version() -> str:
+    """The installed distribution's version (the `mockserver --version` line says the same)."""
+    try:
+        return metadata.version("agent-api-contracts")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+@functools.cache
+def apis() -> list[dict]:
+    index = documented()
+    return [{"api": api, "title": document(api)["info"]["title"], "version": document(api)["info"]["version"],
+             "paths": index.prefixes[api], "operations": sum(1 for op in index.all if op.api == api),
+             "docs": f"/docs/{api}/", "openapi": f"/docs/{api}/openapi.json"} for api in DOCUMENTS]
+
+
+def contents(admin_surface: bool) -> dict:
+    found = {"name": "mockserver", "version": version(), "description": DESCRIPTION, "apis": apis(), "docs": "/docs/"}
+    if admin_surface:
+        found["admin"] = "/__admin/"
+    return found
+
+
+def page(found: dict) -> str:
+    def link(path: str) -> str:
+        return f'<a href="{html.escape(path)}">{html.escape(path)}</a>'
+
+    rows = "".join(f"<li><b>{html.escape(api['title'])}</b> {html.escape(api['version'])}: paths under "
+                   f"<code>{html.escape(api['paths'])}</code>, {api['operations']} operations; "
+                   f"docs {link(api['docs'])}, document {link(api['openapi'])}</li>" for api in found["apis"])
+    admin = (f"<p>Test control (reset, state, recorded requests, faults): {link(found['admin'])}</p>"
+             if "admin" in found else "")
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>mockserver</title></head>'
+            f'<body style="font-family: sans-serif; margin: 1em 2em"><h1>mockserver {html.escape(found["version"])}</h1>'
+            f"<p>{html.escape(found['description'])}</p><ul>{rows}</ul><p>All docs: {link(found['docs'])}</p>"
+            f"{admin}</body></html>\n")
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def routes(admin_surface: bool) -> list[Route]:
+    found = contents(admin_surface)
+    as_json, as_html = orjson.dumps(found), page(found)
+
+    async def index(request: Request) -> Response:
+        if wants_html(request):
+            return HTMLResponse(as_html, headers={"Vary": "Accept"})
+        return Response(as_json, media_type="application/json", headers={"Vary": "Accept"})
+
+    return [Route("/", index, methods=["GET"])]

@@ -55,6 +55,7 @@ def parse_resource(item: dict, state: dict) -> dict:
         "attributes": dict(item.get("attributes") or {}),
         "backend_metadata": dict(item.get("backend_metadata") or {}),
         "error_message": str(item.get("error_message") or ""),
+        "error_traceback": str(item.get("error_traceback") or ""),
         "last_sync": moment(item.get("last_sync") or created),  # Waldur: defaults to the creation time
         "created": created, "modified": moment(item.get("modified", created)),
     }
@@ -83,6 +84,7 @@ def render(resource: dict, base: str) -> dict:
         "attributes": resource["attributes"],
         "backend_metadata": resource["backend_metadata"],
         "error_message": resource["error_message"],
+        "error_traceback": resource["error_traceback"],
         "last_sync": resource["last_sync"],
         "created": resource["created"],
         "modified": resource["modified"],
@@ -192,5 +194,6 @@ async def marketplace_provider_resources_set_as_ok(uuid: str):
 async def marketplace_provider_resources_set_as_erred(uuid: str):
     resource = changeable_resource(uuid)
     body = request_body(request)
-    mock().store.put(("resources", changed(resource, state="Erred", error_message=str(body.get("error_message", "")))))
+    mock().store.put(("resources", changed(resource, state="Erred", error_message=str(body.get("error_message") or ""),
+                                          error_traceback=str(body.get("error_traceback") or ""))))
     return status("Resource has been marked as erred.")

@@ -153,6 +153,41 @@ async def marketplace_component_usages_list(resource_uuid=None, offering_uuid=No
     return list_answer(matching_usages(resource_uuid, offering_uuid, billing_period, type), render_usage, field)
 
 
+# Waldur: marketplace/serializers.py ComponentUsageCreateSerializer.validate (resource state;
+# test_usage.py SubmitUsageTest.test_it_should_not_be_possible_to_submit_usage_for_pending_resource,
+# test_it_should_be_possible_to_submit_usage_for_terminating_resource).
+REPORTABLE_STATES = ("OK", "Updating", "Terminating")
+# get_components_map: usage may be reported for usage- and limit-billed components only.
+REPORTABLE_BILLING_TYPES = ("usage", "limit")
+
+
+def refuse_usage_report(resource: dict, body: dict, now) -> None:
+    """Waldur's 400s for a set_usage it will not store (nothing is written).
+
+    The state and component checks follow ComponentUsageCreateSerializer.validate. The `date`
+    checks follow the published schema (ComponentUsageCreateRequest.date: "staff and service
+    providers for limit-based components"): a date after now is refused, and a date in an
+    earlier billing period is refused for a usage-billed component unless the caller is staff.
+    Their messages are ours (docs/sources.md, "Usage reports")."""
+    if resource["state"] not in REPORTABLE_STATES:
+        raise waldur_field_errors({"resource": ["Resource is not in valid state."]})
+    components = {c["type"]: c for c in mock().store.offerings[resource["offering"]].get("components", [])
+                  if c.get("billing_type", "usage") in REPORTABLE_BILLING_TYPES}
+    invalid = sorted({item["type"] for item in body["usages"]} - set(components))
+    if invalid:
+        raise waldur_field_errors({"non_field_errors": [f"These components are invalid: {', '.join(invalid)}."]})
+    if not body.get("date"):
+        return
+    when = parse_time(body["date"])
+    if when > now:
+        raise waldur_field_errors({"date": ["Usage cannot be reported for a future date."]})
+    backdated = (when.year, when.month) < (now.year, now.month)
+    if backdated and not user().is_staff and any(
+            components[item["type"]].get("billing_type", "usage") == "usage" for item in body["usages"]):
+        raise waldur_field_errors({"date": ["Only staff may report usage of usage-based components "
+                                            "for a past billing period."]})
+
+
 async def marketplace_component_usages_set_usage():
     store = mock().store
     body = request_body(request)
@@ -161,12 +196,9 @@ async def marketplace_component_usages_set_usage():
         raise waldur_field_errors({"resource": [f'Object with uuid={body.get("resource")} does not exist.']})
     if not acts_for_offering(user(), resource["offering"]):
         raise waldur_detail(403, PERMISSION_DENIED)
+    refuse_usage_report(resource, body, store.now())
     when = waldur_time(parse_time(body["date"])) if body.get("date") else waldur_time(store.now())
     period = month_start(when)
-    types = {c["type"] for c in store.offerings[resource["offering"]].get("components", [])}
-    unknown = sorted({item["type"] for item in body["usages"]} - types)
-    if unknown:
-        raise waldur_field_errors({"usages": [f"Component {kind} is not found." for kind in unknown]})
     existing = {(u["type"], u["billing_period"]): u for u in store.component_usages.values()
                 if u["resource"] == resource["uuid"]}
     now = waldur_time(store.now())

@@ -32,6 +32,7 @@ from starlette.routing import Route
 
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
+from agent_api_mock.resources.agent_status import ORDER_READ, ORDERS_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
 from agent_api_mock.store import StateNotSaved
@@ -179,10 +180,12 @@ def matching_orders(offering_uuid=None, state=None, resource_uuid=None, type=Non
 
 
 async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=None, type=None, field=None):
+    refresh_agent_status(ORDERS_LISTED)
     return list_answer(matching_orders(offering_uuid, state, resource_uuid, type), render, field)
 
 
 async def marketplace_orders_retrieve(uuid: str, field=None):
+    refresh_agent_status(ORDER_READ)
     return object_answer(render(found(mock().store.orders, uuid, offering_of, MODEL), site()), field)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from connexion import request
 
 from agent_api_mock.handlers.responses import json_response, mock, site
+from agent_api_mock.resources.agent_status import RESOURCE_READ, RESOURCES_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
 from agent_api_mock.validation import request_body
@@ -144,10 +145,12 @@ def matching_resources(offering_uuid=None, state=None, project_uuid=None, backen
 
 async def marketplace_provider_resources_list(offering_uuid=None, state=None, project_uuid=None, backend_id=None,
                                               field=None):
+    refresh_agent_status(RESOURCES_LISTED)
     return list_answer(matching_resources(offering_uuid, state, project_uuid, backend_id), render, field)
 
 
 async def marketplace_provider_resources_retrieve(uuid: str, field=None):
+    refresh_agent_status(RESOURCE_READ)
     return object_answer(render(found(mock().store.resources, uuid, offering_of, MODEL), site()), field)
 
 

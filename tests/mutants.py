@@ -12,7 +12,7 @@ from agent_api_mock import pagination
 from agent_api_mock.app import create_app
 from agent_api_mock.middleware import replay
 from agent_api_mock.handlers import agents, integration_statuses, services
-from agent_api_mock.resources import identities, orders, provider_resources
+from agent_api_mock.resources import identities, orders, provider_resources, usages
 from agent_api_mock.store import Store
 
 
@@ -322,6 +322,19 @@ def approving_twice():
     return create_app()
 
 
+def rejecting_without_restoring():
+    """A rejected Update order leaves its resource Updating (Waldur puts it back to OK)."""
+    orders.RESOURCE_STATE_AFTER = {key: value for key, value in orders.RESOURCE_STATE_AFTER.items()
+                                   if key != ("Update", "rejected")}
+    return create_app()
+
+
+def reporting_on_any_resource():
+    """set_usage accepted whatever the resource's state, Terminated included."""
+    usages.REPORTABLE_STATES = tuple(provider_resources.STATES)
+    return create_app()
+
+
 def forgetting_backend_id(original):
     """Resource writes drop backend_id: set_backend_id answers 200 and the resource keeps the old one."""
     def changed(resource, **fields):
@@ -573,6 +586,10 @@ VARIANTS = [
     # invariants
     Variant("order_approved_twice", "invariant", "approving an executing order is accepted (200) instead of refused",
             approving_twice),
+    Variant("rejected_update_leaves_resource_updating", "invariant",
+            "a rejected Update order leaves its resource Updating instead of OK", rejecting_without_restoring),
+    Variant("set_usage_accepted_on_terminated_resource", "invariant",
+            "set_usage on a Terminated resource answers 201 instead of 400", reporting_on_any_resource),
     Variant("finished_is_not_the_sum", "invariant", "instance_counts.finished differs from complete+failed+cancelled",
             wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
                 lambda o: o["details"]["instance_counts"].update(finished=1) if "details" in o else None))),

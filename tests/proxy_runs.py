@@ -278,6 +278,8 @@ def site_agent_traffic(http: httpx.Client) -> None:
     http.post(f"/api/marketplace-component-usages/{usage_uuid}/set_user_usages/",
               json={"usages": [{"username": "alice", "usage": "10.5"}, {"username": "bob", "usage": "2"}]},
               headers=WALDUR)
+    http.post(f"/api/marketplace-component-usages/{usage_uuid}/set_user_usage/",
+              json={"username": "carol", "usage": "1.5"}, headers=WALDUR)
     http.get("/api/marketplace-component-user-usages/", params={"resource_uuid": RESOURCE}, headers=WALDUR)
     http.get("/api/marketplace-offering-users/", params={"offering_uuid": OFFERING}, headers=WALDUR)
     http.get("/api/component-user-usage-limits/", params={"resource_uuid": RESOURCE}, headers=WALDUR)

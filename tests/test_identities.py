@@ -1,4 +1,5 @@
-"""Agent identities (resources/identities.py): what an agent registers, idempotent by name, and
+"""Agent identities (resources/identities.py): what an agent registers (a new identity on every
+create, as Waldur has no uniqueness on offering and name), and
 the services it registers, which the services list and the connection stats then show."""
 from __future__ import annotations
 
@@ -39,15 +40,35 @@ def test_an_agent_finds_no_identity_under_a_new_name_and_creates_one(client):
 
 @PROPERTIES
 @given(name=NAMES)
-def test_registering_an_identity_is_idempotent_by_name(client, name):
+def test_creating_an_identity_always_adds_one_even_with_a_name_the_offering_has(client, name):
+    """Waldur: marketplace_site_agent/models.py AgentIdentity has no unique_together, and
+    AgentIdentitySerializer creates on every POST (201)."""
+    before = len([i for i in list_everything(client, IDENTITIES, STAFF) if i["name"] == name.strip()])
     first = client.post(IDENTITIES, headers=OWNER, json=identity_body(name))
     again = client.post(IDENTITIES, headers=OWNER, json=identity_body(name, version="1.0.8"))
-    assert first.status_code in (200, 201)  # 200 when an earlier example registered the name
-    assert again.status_code == 200
-    assert again.json()["uuid"] == first.json()["uuid"]
-    assert again.json()["version"] == "1.0.8"
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["uuid"] != first.json()["uuid"]
     same_name = [i for i in list_everything(client, IDENTITIES, STAFF) if i["name"] == name.strip()]
-    assert len(same_name) == 1
+    assert len(same_name) == before + 2
+
+
+def test_an_identity_cannot_move_to_another_offering(client):
+    """Waldur: marketplace_site_agent/serializers.py AgentIdentitySerializer.validate_offering."""
+    identity = client.post(IDENTITIES, headers=STAFF, json=identity_body("agent-moved")).json()
+    answer = client.put(f"{IDENTITIES}{identity['uuid']}/", headers=STAFF,
+                        json=identity_body("agent-moved", OBJECT_STORAGE, version="9.9.9"))
+    assert (answer.status_code, answer.json()) == (
+        400, {"offering": ["Offering cannot be changed after the agent identity is created."]})
+    assert client.get(f"{IDENTITIES}{identity['uuid']}/", headers=STAFF).json() == identity
+
+
+def test_two_identities_of_an_offering_may_share_a_name_after_an_update(client):
+    first = client.post(IDENTITIES, headers=OWNER, json=identity_body("agent-one")).json()
+    second = client.post(IDENTITIES, headers=OWNER, json=identity_body("agent-two")).json()
+    answer = client.put(f"{IDENTITIES}{second['uuid']}/", headers=OWNER, json=identity_body("agent-one"))
+    assert answer.status_code == 200
+    assert {i["uuid"] for i in list_everything(client, IDENTITIES, STAFF) if i["name"] == "agent-one"} == \
+        {first["uuid"], second["uuid"]}
 
 
 def test_an_update_keeps_what_the_agent_sends(client):
@@ -107,12 +128,3 @@ def test_support_may_not_register_a_service(client):
     answer = register_service(client, identity["uuid"], "report", headers=SUPPORT)
     assert (answer.status_code, answer.json()) == (403, PERMISSION_DENIED)
     assert client.get(SERVICES, headers=STAFF, params={"identity_uuid": identity["uuid"]}).json() == []
-
-
-def test_an_update_may_not_take_the_name_of_another_identity_of_the_offering(client):
-    first = client.post(IDENTITIES, headers=OWNER, json=identity_body("agent-e")).json()
-    second = client.post(IDENTITIES, headers=OWNER, json=identity_body("agent-f")).json()
-    answer = client.put(f"{IDENTITIES}{second['uuid']}/", headers=OWNER, json=identity_body("agent-e"))
-    assert answer.status_code == 400 and list(answer.json()) == ["non_field_errors"]
-    assert client.get(f"{IDENTITIES}{second['uuid']}/", headers=OWNER).json()["name"] == "agent-f"
-    assert client.get(f"{IDENTITIES}{first['uuid']}/", headers=OWNER).json()["name"] == "agent-e"

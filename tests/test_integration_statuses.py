@@ -7,7 +7,7 @@ import pytest
 
 from mock_api import (
     BASE_URL, OFFERINGS, OWNER, STAFF, STATUS_NOT_FOUND, STATUSES, SUPPORT, USER, WALDUR_TIME, hyphenated,
-    list_everything, owned_and_foreign, status_path, statuses_of, uuid_at_end_of, when,
+    list_everything, owned_and_foreign, state_of, status_path, statuses_of, uuid_at_end_of, when,
 )
 from agent_api_mock.store import AGENT_TYPES, INTEGRATION_STATUSES
 
@@ -235,3 +235,45 @@ def test_an_integration_status_offering_url_answers_that_offering(client, header
         answer = client.get(status["offering"].removeprefix(BASE_URL), headers=headers)
         assert answer.status_code == 200, status["offering"]
         assert answer.json()["uuid"] == status["offering"].rstrip("/").rsplit("/", 1)[-1]
+
+
+# --- what an agent's reads refresh (resources/agent_status.py) --------------------------------
+
+AGENT = {"User-Agent": "waldur-site-agent/1.0.7"}
+HPC = "fce5a890b4e15e57980a83931fcee79c"
+
+
+def hpc_statuses(client) -> dict[str, dict]:
+    return {status["agent_type"]: status for status in list_everything(client, STATUSES, STAFF, offering_uuid=HPC)}
+
+
+@pytest.mark.parametrize("headers, params", [
+    (STAFF, {"offering_uuid": HPC}),  # not the agent's User-Agent
+    ({**STAFF, **AGENT}, {}),  # no offering_uuid
+    ({**STAFF, **AGENT}, {"offering_uuid": "00000000000000000000000000000000"}),  # no such offering
+], ids=["other-user-agent", "no-offering-uuid", "unknown-offering"])
+def test_a_read_refreshes_nothing_unless_the_agent_names_a_known_offering(client, seed, headers, params):
+    """marketplace/utils.py refresh_integration_agent_status returns early in each of these cases."""
+    assert client.get("/api/marketplace-provider-resources/", params=params, headers=headers).status_code == 200
+    assert state_of(client)["integration_statuses"] == seed["integration_statuses"]
+
+
+def test_reading_one_order_refreshes_order_processing_and_event_processing(client):
+    """OrderViewSet.retrieve refreshes the statuses too, from the request's offering_uuid."""
+    order = list_everything(client, "/api/marketplace-orders/", STAFF, offering_uuid=HPC)[0]
+    before = hpc_statuses(client)
+    answer = client.get(f"/api/marketplace-orders/{order['uuid']}/", params={"offering_uuid": HPC},
+                        headers={**OWNER, **AGENT})
+    assert answer.status_code == 200
+    after = hpc_statuses(client)
+    assert {name for name in after if after[name] != before[name]} == {"Order processing", "Event processing"}
+    assert all(after[name]["status"] == "Active" for name in ("Order processing", "Event processing"))
+
+
+def test_refreshed_statuses_are_listed_in_their_new_order(client):
+    """The refresh is visible to every reader at once: ordered by last request, a refreshed status comes last."""
+    client.get("/api/marketplace-provider-resources/", params={"offering_uuid": HPC}, headers={**OWNER, **AGENT})
+    newest_first = list_everything(client, STATUSES, STAFF, o="-last_request_timestamp")
+    refreshed = [s for s in newest_first if s["last_request_timestamp"] is not None][:3]
+    assert {s["agent_type"] for s in refreshed} == {"Usage reporting", "Resource sync", "Event processing"}
+    assert all(s["offering"].endswith(f"{HPC}/") for s in refreshed)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from mock_api import NOT_FOUND, OWNER, PERMISSION_DENIED, PROPERTIES, STAFF, SUPPORT, USER, hyphenated, state_of
 
 ORDERS = "/api/marketplace-orders/"
+OBJECT_STORAGE_OFFERING = "87dfd18ae2725b99aa0e161ebe53edaf"  # another customer's
 RESOURCES = "/api/marketplace-provider-resources/"
 BUILT_IN_ORDER = "d5c3b29deb844de5a6e54f3bf4a976b5"  # pending Create of resource genome-allocation
 BUILT_IN_RESOURCE = "3352989c6b7e460c80b22348f10ebd6b"
@@ -102,7 +103,9 @@ def test_others_see_no_orders(client):
     assert client.get(f"{ORDERS}{BUILT_IN_ORDER}/", headers=USER).status_code == 404
     assert BUILT_IN_ORDER in [o["uuid"] for o in client.get(ORDERS, headers=SUPPORT).json()]
     everything = {o["uuid"] for o in client.get(ORDERS, headers=STAFF).json()}
-    assert {o["uuid"] for o in client.get(ORDERS, headers=OWNER).json()} == {BUILT_IN_ORDER} < everything
+    owned = {o["uuid"] for o in client.get(ORDERS, headers=OWNER).json()}
+    assert BUILT_IN_ORDER in owned < everything
+    assert all(o["offering_uuid"] != OBJECT_STORAGE_OFFERING for o in client.get(ORDERS, headers=OWNER).json())
 
 
 @pytest.mark.parametrize("kind, resource_state", [("Update", "OK"), ("Terminate", "Terminated")])

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from mock_api import OWNER, PERMISSION_DENIED, PROPERTIES, STAFF, SUPPORT, USER, hyphenated, state_of
 
 RESOURCES = "/api/marketplace-provider-resources/"
+OWNERS_OFFERINGS = {"fce5a890b4e15e57980a83931fcee79c", "2bb0361f1b575b35ad76cb08062b37e5"}  # HPC cluster, GPU partition
 RESOURCE = "3352989c6b7e460c80b22348f10ebd6b"  # genome-allocation on HPC cluster (the owner's offering)
 HPC_CLUSTER = "fce5a890b4e15e57980a83931fcee79c"
 RESOURCE_NOT_FOUND = {"detail": "No Resource matches the given query."}
@@ -83,4 +84,6 @@ def test_the_team_is_the_projects_members(client):
     assert client.get(f"{RESOURCES}{RESOURCE}/team/", headers=USER).status_code == 404
     assert client.get(RESOURCES, headers=USER).json() == []
     everything = {item["uuid"] for item in client.get(RESOURCES, headers=STAFF).json()}
-    assert {item["uuid"] for item in client.get(RESOURCES, headers=OWNER).json()} == {RESOURCE} < everything
+    owned = client.get(RESOURCES, headers=OWNER).json()
+    assert RESOURCE in {item["uuid"] for item in owned} and {item["uuid"] for item in owned} < everything
+    assert {item["offering_uuid"] for item in owned} <= OWNERS_OFFERINGS

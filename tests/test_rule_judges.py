@@ -132,17 +132,6 @@ def test_registering_a_service_name_again_answers_the_service_registered_before(
                         (again, "marketplace_site_agent_identities_register_service")) == broken
 
 
-def test_an_identity_created_again_by_name_is_that_identity_not_a_new_one():
-    judged = Watching(RegistrationsAreIdempotent())
-    sent = {"offering": "f" * 32, "name": "agent-1"}
-    create = "marketplace_site_agent_identities_create"
-    assert rules_broken(judged, (answered(create, 201, {"uuid": IDENTITY}, sent), create),
-                        (answered(create, 201, {"uuid": "e" * 32}, sent), create)) == \
-        ["identity_registration_is_idempotent_by_name"]
-    other_offering = {**sent, "offering": "0" * 32}
-    assert rules_broken(judged, (answered(create, 201, {"uuid": "1" * 32}, other_offering), create)) == []
-
-
 # --- Prefactor agents ---------------------------------------------------------------------------
 
 def agent(agent_id: str, name: str = "a", status: str = "pending") -> dict:

@@ -12,7 +12,8 @@ from agent_api_contracts.discovery import everything
 from agent_api_contracts.judges.exchanges import Watching
 from agent_api_contracts.judges.orders import ORDER_RETRIEVE, OrdersMoveAsTheMachineAllows
 from agent_api_contracts.rules import enforce
-from agent_api_contracts.rules.orders import ALLOWED_TRANSITION_MOVES_THE_ORDER, REFUSED_TRANSITION_CHANGES_NOTHING
+from agent_api_contracts.rules.orders import (ALLOWED_TRANSITION_MOVES_THE_ORDER, REFUSED_TRANSITION_CHANGES_NOTHING,
+                                              REJECTED_ORDER_RESTORES_ITS_RESOURCE)
 from agent_api_contracts.rules.orders import TRANSITIONS as ORDER_TRANSITIONS
 
 pytestmark = [pytest.mark.waldur, pytest.mark.writes]
@@ -93,3 +94,20 @@ def test_a_pending_order_is_reviewed_once(fresh_target, waldur_manager, first, t
     after = waldur_manager.get(path)
     REFUSED_TRANSITION_CHANGES_NOTHING.check(after.json()["state"] == state,
                                              f"the order went from {state} to {after.json()['state']}", after)
+
+
+def test_a_rejected_update_or_terminate_order_leaves_its_resource_ok(fresh_target, waldur_manager):
+    """Waldur: marketplace/handlers.py update_resource_state_on_order_rejection_error_or_cancellation."""
+    pending = [o for o in everything(waldur_manager, ORDERS, {"state": "pending-provider"})
+               if o["type"] in ("Update", "Terminate")]
+    if not pending:
+        pytest.skip("WALDUR_TOKEN's account has no pending Update or Terminate order")
+    for order in pending:
+        answer = waldur_manager.post(f"{ORDERS}{order['uuid']}/reject_by_provider/", json={})
+        REJECTED_ORDER_RESTORES_ITS_RESOURCE.check(answer.status_code == 200, f"rejecting answered {answer.status_code}",
+                                                   answer)
+        resource = waldur_manager.get(f"/api/marketplace-provider-resources/{order['marketplace_resource_uuid']}/")
+        REJECTED_ORDER_RESTORES_ITS_RESOURCE.check(
+            resource.json().get("state") == "OK",
+            f"after rejecting {order['type']} order {order['uuid']} its resource is {resource.json().get('state')!r}",
+            answer, resource)

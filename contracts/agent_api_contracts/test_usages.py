@@ -70,3 +70,20 @@ def test_reported_usage_is_what_the_usage_list_shows(waldur_manager, first, seco
         len(found) == 1 and Decimal(str(found[0].get("usage"))) == second,
         f"{kind} usages of {day:%Y-%m}: {[u.get('usage') for u in found]}, reported {first} then {second}",
         reported, again, listed)
+
+
+def test_usage_is_refused_for_a_resource_not_in_service(fresh_target, waldur_manager):
+    """Waldur: marketplace/serializers.py ComponentUsageCreateSerializer.validate."""
+    from agent_api_contracts.rules.resources import USAGE_ONLY_FOR_A_RESOURCE_IN_SERVICE
+    resources = [r for state in ("Terminated", "Creating")
+                 for r in everything(waldur_manager, "/api/marketplace-provider-resources/", {"state": state})]
+    if not resources:
+        pytest.skip("WALDUR_TOKEN's account has no Terminated or Creating resource")
+    for resource in resources:
+        before = everything(waldur_manager, "/api/marketplace-component-usages/", {"resource_uuid": resource["uuid"]})
+        answer = waldur_manager.post("/api/marketplace-component-usages/set_usage/", json={
+            "resource": resource["uuid"], "usages": [{"type": "cpu", "amount": "1.00"}]})
+        after = everything(waldur_manager, "/api/marketplace-component-usages/", {"resource_uuid": resource["uuid"]})
+        USAGE_ONLY_FOR_A_RESOURCE_IN_SERVICE.check(
+            answer.status_code == 400 and before == after,
+            f"set_usage on a {resource['state']} resource answered {answer.status_code}: {answer.text[:200]}", answer)

@@ -221,13 +221,17 @@ class Store:
         self._index()
 
     def _index(self) -> None:
-        """Indexes for the list filters. Clients cannot delete services or create statuses, so
-        they change only when a whole state is loaded, or a service is added (add_service)."""
+        """Indexes for the list filters. Clients cannot delete services, so they change only when
+        a whole state is loaded, or a service is added (add_service); the status indexes are
+        rebuilt too when an agent's request refreshes a status (refresh_integration_statuses)."""
         self.services_by_identity: dict[str, list[Service]] = {}
         for service in self.services.values():
             self.services_by_identity.setdefault(service.identity, []).append(service)
         self.service_of_processor = {processor.uuid: service for service in self.services.values()
                                      for processor in service.processors.values()}
+        self._index_statuses()
+
+    def _index_statuses(self) -> None:
         statuses = list(self.integration_statuses.values())
         self.status_positions = {status.uuid: position for position, status in enumerate(statuses)}
         self.statuses_by_offering: dict[str, list[IntegrationStatus]] = {}
@@ -269,11 +273,7 @@ class Store:
             ],
             "queues": self.queues,
             "tasks": self.tasks,
-            "integration_statuses": [
-                {"uuid": s.uuid, "offering": s.offering, "agent_type": AGENT_TYPES[s.agent_type], "status": s.status,
-                 "last_request_timestamp": waldur_time(s.last_request_timestamp)}
-                for s in self.integration_statuses.values()
-            ],
+            "integration_statuses": [_dump_status(s) for s in self.integration_statuses.values()],
             "agents": [agent.details for agent in self.agents.values()],
             "idempotency_keys": [
                 {"key": key, "request": request, "agent": agent_id}
@@ -350,6 +350,26 @@ class Store:
             service.encoded = None
             change.save("service", service.uuid, lambda: _dump_service(service))
 
+    def refresh_integration_statuses(self, offering: str, agent_types: tuple[int, ...]) -> None:
+        """An agent's request marks its offering's statuses of these agent types Active with
+        `last_request_timestamp` now, creating those the offering lacks (Waldur:
+        marketplace/utils.py refresh_integration_agent_status, get_or_create then
+        set_last_request_timestamp and set_backend_active)."""
+        with self.transaction() as change:
+            change.on_undo(self._index_statuses)  # undone last: the indexes of the restored statuses
+            now = self.now()
+            existing = {status.agent_type: status for status in self.statuses_by_offering.get(offering, ())}
+            for agent_type in agent_types:
+                status = existing.get(agent_type)
+                if status is None:
+                    status = IntegrationStatus(hex_uuid(), offering, agent_type, "Active", now)
+                    change.put(self.integration_statuses, status.uuid, status)
+                else:
+                    change.keep(status)
+                    status.status, status.last_request_timestamp, status.encoded = "Active", now, None
+                change.save("integration_status", status.uuid, _dump_status(status))
+            self._index_statuses()
+
     # --- the resource families (agent_api_mock.resources) --------------------------------
 
     def put(self, *entities: tuple[str, dict]) -> None:
@@ -417,6 +437,11 @@ def registered_families():
 
 def _dump_identity(identity: dict) -> dict:
     return {**identity, **{name: waldur_time(identity[name]) for name in ("last_restarted", "created", "modified")}}
+
+
+def _dump_status(status: IntegrationStatus) -> dict:
+    return {"uuid": status.uuid, "offering": status.offering, "agent_type": AGENT_TYPES[status.agent_type],
+            "status": status.status, "last_request_timestamp": waldur_time(status.last_request_timestamp)}
 
 
 def _dump_service(service: Service) -> dict:

@@ -197,10 +197,10 @@ class WaldurBodyValidator(AbstractRequestBodyValidator):
 def request_body(request: ConnexionRequest) -> dict:
     """The body the validator parsed (once: handlers take no `body` argument, so Connexion
     does not parse it again); for a Waldur write, raises its 400 if it was invalid."""
-    body, problem = request.scope["state"][BODY_STATE_KEY]
+    body, problem = request.scope["state"].get(BODY_STATE_KEY, ({}, None))
     if problem is not None:
         raise problem
-    return body
+    return body if body is not None else {}
 
 
 # --- Prefactor messages --------------------------------------------------------------------

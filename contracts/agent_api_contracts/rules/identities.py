@@ -4,9 +4,17 @@ from agent_api_contracts.rules import Rule
 
 SOURCE = "docs/sources.md#agent-identities"
 
-IDENTITY_REGISTRATION_IS_IDEMPOTENT = Rule(
-    "identity_registration_is_idempotent_by_name",
-    "Registering an identity creates it, or updates it on the same name", SOURCE)
+# Waldur: marketplace_site_agent/views.py AgentIdentityViewSet (create 201, update 200);
+# serializers.py AgentIdentitySerializer.validate_offering ("Offering cannot be changed after the
+# agent identity is created."). No uniqueness on (offering, name): models.py AgentIdentity.
+IDENTITY_UPDATE_KEEPS_THE_IDENTITY = Rule(
+    "identity_update_keeps_the_identity",
+    "An agent that finds its identity by name and updates it (PUT) keeps one identity, with what it said last",
+    SOURCE)
+IDENTITY_KEEPS_ITS_OFFERING = Rule(
+    "identity_keeps_its_offering",
+    "An identity's offering is fixed at creation: a PUT naming another offering answers 400 and changes nothing",
+    SOURCE)
 SERVICE_REGISTRATION_IS_IDEMPOTENT = Rule(
     "service_registration_is_idempotent_by_name",
     "register_service creates a service, or returns the one of that name", SOURCE)

@@ -11,6 +11,10 @@ REFUSED_TRANSITION_CHANGES_NOTHING = Rule(
     "refused_order_transition_changes_nothing",
     "A transition the state machine does not allow is refused and changes nothing (the server's StateValidator: 409)",
     SOURCE)
+# Waldur: marketplace/handlers.py update_resource_state_on_order_rejection_error_or_cancellation.
+REJECTED_ORDER_RESTORES_ITS_RESOURCE = Rule(
+    "rejected_update_or_terminate_order_leaves_its_resource_ok",
+    "A rejected Update or Terminate order puts its resource back to OK (a rejected Create terminates it)", SOURCE)
 
 # The documented state machine, from spec/ (`x-transition` on each order action):
 # operationId -> (the states it may start from, the state it leads to).

@@ -1,8 +1,11 @@
 """Agent identities: how a site agent registers itself and its services.
 
 - list (`name`, `offering_uuid` filters), create, update (PUT), register_service.
-- Registering an identity is idempotent by name: a create with the name of an identity the
-  offering already has updates that identity (200) instead of adding a second one (201).
+- A create always adds an identity (201): Waldur keeps no uniqueness on (offering, name)
+  (marketplace_site_agent/models.py `AgentIdentity`: no unique_together; serializers.py
+  `AgentIdentitySerializer` is a plain ModelSerializer).
+- An update keeps the identity's offering: another offering is a 400 on `offering`
+  (serializers.py `AgentIdentitySerializer.validate_offering`).
 - `register_service` creates the identity's service of that name (201), or answers the one it
   has (200, with `mode` updated): that service is what the services list and the connection
   stats then show.
@@ -97,11 +100,6 @@ async def marketplace_site_agent_identities_create():
     body = request_body(request)
     offering = offering_for_write(body)
     store = mock().store
-    same_name = next((i for i in store.identities.values() if i["offering"] == offering and i["name"] == body["name"]), None)
-    if same_name is not None:
-        identity = written(same_name, body)
-        store.put(("identities", identity))
-        return object_answer(render(identity, site()), status=200)
     now = store.now()
     identity = written({"uuid": hex_uuid(), "offering": offering, "name": body["name"], "version": None,
                         "last_restarted": now, "created": now, "created_by": uuid_of_user(user())}, body)
@@ -112,10 +110,9 @@ async def marketplace_site_agent_identities_create():
 async def marketplace_site_agent_identities_update(uuid: str):
     identity = changeable(mock().store.identities, uuid, offering_of, MODEL)
     body = request_body(request)
-    if any(other["offering"] == identity["offering"] and other["name"] == body.get("name") and other is not identity
-           for other in mock().store.identities.values()):
-        # A name is an identity's key within its offering (register_identity relies on it).
-        raise waldur_field_errors({"non_field_errors": ["The fields offering, name must make a unique set."]})
+    if normalize_uuid(body.get("offering")) != identity["offering"]:
+        # Waldur's AgentIdentitySerializer.validate_offering: an identity's offering is fixed at creation.
+        raise waldur_field_errors({"offering": ["Offering cannot be changed after the agent identity is created."]})
     identity = written(identity, body)
     mock().store.put(("identities", identity))
     return object_answer(render(identity, site()))

@@ -5,9 +5,19 @@
     pending-* / executing --set_state_erred (error_message, error_traceback)--> erred
 
 A transition the state machine does not allow is refused (`TRANSITION_REFUSED`) and changes
-nothing. Each transition and its effect on the order's resource (a finished Create makes it
-OK, a finished Terminate makes it Terminated, an Update sets its limits...) are stored
-together, in one write.
+nothing. Each transition and its effect on the order's resource are stored together, in one
+write, as Waldur's marketplace/callbacks.py (`OrderHandlers`: what done and erred do per order
+type) and marketplace/handlers.py (`update_resource_state_on_order_creation`,
+`update_resource_state_on_order_rejection_error_or_cancellation`) do:
+
+    order created          Update -> resource Updating, Terminate -> Terminating (an Erred one stays)
+    done                   Create, Update -> OK (an Update also takes the order's limits), Terminate -> Terminated
+    erred                  Create -> Terminated when the resource was Creating without a backend_id,
+                           else Erred; Update -> Erred; Terminate -> OK
+    rejected               Create -> Terminated; Update, Terminate -> OK
+
+`reject_by_provider` keeps `provider_rejection_comment`, `set_state_erred` keeps
+`error_message` and `error_traceback` (marketplace/views.py OrderViewSet).
 
 Orders are listed with `offering_uuid`, repeated `state`, `resource_uuid`, `type`; the test
 control surface adds one with `POST /__admin/orders` (`ADMIN_ROUTES`), so a test drives the
@@ -22,6 +32,7 @@ from starlette.routing import Route
 
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
+from agent_api_mock.resources.agent_status import ORDER_READ, ORDERS_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
 from agent_api_mock.store import StateNotSaved
@@ -41,12 +52,18 @@ TRANSITIONS = {
 }
 # Waldur's StateValidator raises IncorrectStateException: 409 "Valid states for operation: ...".
 TRANSITION_REFUSED = 409
-# What a finished order does to its resource (type, new order state) -> resource state.
+# What an order entering a state does to its resource: (type, new order state) -> resource state,
+# or a function of the resource (Waldur: callbacks.OrderHandlers and the handlers cited above).
 RESOURCE_STATE_AFTER = {
     ("Create", "done"): "OK", ("Restore", "done"): "OK", ("Update", "done"): "OK",
-    ("Terminate", "done"): "Terminated", ("Create", "erred"): "Erred", ("Update", "erred"): "Erred",
-    ("Terminate", "erred"): "Erred", ("Create", "rejected"): "Terminated",
+    ("Terminate", "done"): "Terminated",
+    ("Create", "erred"): lambda resource: ("Terminated" if resource["state"] == "Creating" and not resource["backend_id"]
+                                           else "Erred"),
+    ("Update", "erred"): "Erred", ("Terminate", "erred"): "OK",
+    ("Create", "rejected"): "Terminated", ("Update", "rejected"): "OK", ("Terminate", "rejected"): "OK",
 }
+# What a new order does to its resource (handlers.update_resource_state_on_order_creation).
+RESOURCE_STATE_ON_ORDER = {"Update": "Updating", "Terminate": "Terminating"}
 
 
 # --- entities ----------------------------------------------------------------------------------
@@ -64,6 +81,7 @@ def parse_order(item: dict, state: dict) -> dict:
         "plan": optional_reference(item.get("plan"), state["plans"], "plan"),
         "limits": dict(item.get("limits") or {}), "attributes": dict(item.get("attributes") or {}),
         "error_message": str(item.get("error_message") or ""), "error_traceback": str(item.get("error_traceback") or ""),
+        "provider_rejection_comment": str(item.get("provider_rejection_comment") or ""),
         "created_by_username": str(item.get("created_by_username", "")),
         "created": created, "modified": moment(item.get("modified", created)),
         "completed_at": moment(item.get("completed_at")),
@@ -88,6 +106,8 @@ def transition(store, order: dict, action: str, **fields) -> list[tuple[str, dic
     resource_state = RESOURCE_STATE_AFTER.get((order["type"], target))
     if resource_state is not None:
         resource = store.resources[order["resource"]]
+        if callable(resource_state):
+            resource_state = resource_state(resource)
         updated = {**resource, "state": resource_state, "modified": now}
         if order["type"] == "Update" and target == "done" and order["limits"]:
             updated["limits"] = dict(order["limits"])
@@ -138,6 +158,7 @@ def render(order: dict, base: str) -> dict:
         "attributes": order["attributes"],
         "error_message": order["error_message"],
         "error_traceback": order["error_traceback"],
+        "provider_rejection_comment": order["provider_rejection_comment"],
         "created_by_username": order["created_by_username"],
         "backend_id": "",
     }
@@ -159,10 +180,12 @@ def matching_orders(offering_uuid=None, state=None, resource_uuid=None, type=Non
 
 
 async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=None, type=None, field=None):
+    refresh_agent_status(ORDERS_LISTED)
     return list_answer(matching_orders(offering_uuid, state, resource_uuid, type), render, field)
 
 
 async def marketplace_orders_retrieve(uuid: str, field=None):
+    refresh_agent_status(ORDER_READ)
     return object_answer(render(found(mock().store.orders, uuid, offering_of, MODEL), site()), field)
 
 
@@ -178,7 +201,8 @@ async def marketplace_orders_approve_by_provider(uuid: str):
 
 
 async def marketplace_orders_reject_by_provider(uuid: str):
-    move(uuid, "reject_by_provider")
+    body = request_body(request)
+    move(uuid, "reject_by_provider", provider_rejection_comment=str(body.get("provider_rejection_comment") or ""))
     return json_response({"detail": "Order has been rejected."})
 
 
@@ -238,8 +262,13 @@ async def admin_orders(request: Request) -> Response:
         order = new_order(store, body)
     except ValueError as error:
         return Response(json_bytes({"detail": f"Invalid order: {error}"}), 400, media_type="application/json")
+    resource = store.resources[order["resource"]]
+    writes = [("orders", order)]
+    if order["type"] in RESOURCE_STATE_ON_ORDER and resource["state"] != "Erred":
+        writes.append(("resources", {**resource, "state": RESOURCE_STATE_ON_ORDER[order["type"]],
+                                     "modified": order["created"]}))
     try:
-        store.put(("orders", order))
+        store.put(*writes)
     except StateNotSaved as error:
         return Response(json_bytes({"detail": str(error)}), 503, media_type="application/json")
     return Response(json_bytes(order), 201, media_type="application/json")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from connexion import request
 
 from agent_api_mock.handlers.responses import json_response, mock, site
+from agent_api_mock.resources.agent_status import RESOURCE_READ, RESOURCES_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
 from agent_api_mock.validation import request_body
@@ -55,6 +56,7 @@ def parse_resource(item: dict, state: dict) -> dict:
         "attributes": dict(item.get("attributes") or {}),
         "backend_metadata": dict(item.get("backend_metadata") or {}),
         "error_message": str(item.get("error_message") or ""),
+        "error_traceback": str(item.get("error_traceback") or ""),
         "last_sync": moment(item.get("last_sync") or created),  # Waldur: defaults to the creation time
         "created": created, "modified": moment(item.get("modified", created)),
     }
@@ -83,6 +85,7 @@ def render(resource: dict, base: str) -> dict:
         "attributes": resource["attributes"],
         "backend_metadata": resource["backend_metadata"],
         "error_message": resource["error_message"],
+        "error_traceback": resource["error_traceback"],
         "last_sync": resource["last_sync"],
         "created": resource["created"],
         "modified": resource["modified"],
@@ -142,10 +145,12 @@ def matching_resources(offering_uuid=None, state=None, project_uuid=None, backen
 
 async def marketplace_provider_resources_list(offering_uuid=None, state=None, project_uuid=None, backend_id=None,
                                               field=None):
+    refresh_agent_status(RESOURCES_LISTED)
     return list_answer(matching_resources(offering_uuid, state, project_uuid, backend_id), render, field)
 
 
 async def marketplace_provider_resources_retrieve(uuid: str, field=None):
+    refresh_agent_status(RESOURCE_READ)
     return object_answer(render(found(mock().store.resources, uuid, offering_of, MODEL), site()), field)
 
 
@@ -192,5 +197,6 @@ async def marketplace_provider_resources_set_as_ok(uuid: str):
 async def marketplace_provider_resources_set_as_erred(uuid: str):
     resource = changeable_resource(uuid)
     body = request_body(request)
-    mock().store.put(("resources", changed(resource, state="Erred", error_message=str(body.get("error_message", "")))))
+    mock().store.put(("resources", changed(resource, state="Erred", error_message=str(body.get("error_message") or ""),
+                                          error_traceback=str(body.get("error_traceback") or ""))))
     return status("Resource has been marked as erred.")

@@ -1,0 +1,40 @@
+"""What an agent's reads tell Waldur about the agent: its offering's integration statuses.
+
+Waldur's marketplace/utils.py `refresh_integration_agent_status(request, agent_type)`: when the
+request's User-Agent contains "waldur-site-agent", its `offering_uuid` query parameter names an
+existing offering, and the caller has OFFERING.UPDATE on the offering's customer (staff and the
+customer's owners here), the offering's status of that agent type (created if missing) is set
+Active with `last_request_timestamp` now. Anything else skips the refresh and the read answers
+as usual. Who calls it (marketplace/views.py):
+
+    OrderViewSet.list, .retrieve              Order processing, Event processing
+    BaseResourceViewSet.list                  Usage reporting, Resource sync, Event processing
+    BaseResourceViewSet.retrieve              Resource sync, Event processing
+"""
+from __future__ import annotations
+
+from connexion import request
+
+from agent_api_mock.handlers.responses import mock
+from agent_api_mock.resources.common import acts_for_offering, user
+from agent_api_mock.store import AGENT_TYPE_CODES
+from agent_api_mock.wire import normalize_uuid
+
+AGENT = "waldur-site-agent"
+ORDERS_LISTED = ("Order processing", "Event processing")
+ORDER_READ = ORDERS_LISTED
+RESOURCES_LISTED = ("Usage reporting", "Resource sync", "Event processing")
+RESOURCE_READ = ("Resource sync", "Event processing")
+
+
+def refresh_agent_status(agent_types: tuple[str, ...]) -> None:
+    if AGENT not in request.headers.get("user-agent", ""):
+        return
+    values = request.query_params.getlist("offering_uuid")
+    if not values:
+        return
+    offering = normalize_uuid(values[-1])  # Django's QueryDict.get answers the last value
+    store = mock().store
+    if offering not in store.offerings or not acts_for_offering(user(), offering):
+        return
+    store.refresh_integration_statuses(offering, tuple(AGENT_TYPE_CODES[label] for label in agent_types))

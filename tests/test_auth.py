@@ -35,7 +35,8 @@ def not_found(model: str) -> dict:
 # customer), "foreign" ones of Object storage (Beta Research Lab's).
 IDENTITY = {"offering": "fce5a890b4e15e57980a83931fcee79c", "name": "auth-check-agent", "version": "1.0.7",
             "last_restarted": "2025-02-01T10:00:00Z", "dependencies": []}
-SET_USAGE = {"resource": "3352989c6b7e460c80b22348f10ebd6b", "usages": [{"type": "cpu", "amount": "1.00"}]}
+# climate-allocation: Updating, so Waldur takes usage for it (genome-allocation is still Creating)
+SET_USAGE = {"resource": "5b0f6c0e2d1a4f7e9c3b8a6d4e2f1a0b", "usages": [{"type": "gpu", "amount": "1.00"}]}
 OFFERINGS = "/api/marketplace-provider-offerings/"
 RESOURCES = "/api/marketplace-provider-resources/"
 ORDERS = "/api/marketplace-orders/"

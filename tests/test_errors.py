@@ -62,7 +62,7 @@ def test_an_undocumented_method_is_405_with_the_documented_methods_allowed(clien
 
 # --- 404 -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/", "/api/", "/api/marketplace-offerings/", f"{SERVICES}{'0' * 32}/unknown_action/",
+@pytest.mark.parametrize("path", ["/api/", "/api/marketplace-offerings/", f"{SERVICES}{'0' * 32}/unknown_action/",
                                   "/api/marketplace-site-agent-identity/"])
 def test_an_unknown_waldur_path_is_404_not_found(client, path):
     answer = client.get(path, headers=STAFF)

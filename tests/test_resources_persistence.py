@@ -26,7 +26,7 @@ AGENT_WRITES = [
     ("POST", f"/api/marketplace-provider-resources/{RESOURCE}/set_backend_metadata/", {"backend_metadata": {"a": "b"}}),
     ("POST", f"/api/marketplace-orders/{ORDER}/set_state_done/", {}),
     ("POST", "/api/marketplace-component-usages/set_usage/",
-     {"resource": RESOURCE, "date": "2025-02-10T00:00:00Z", "usages": [{"type": "cpu", "amount": "3.00"}]}),
+     {"resource": RESOURCE, "usages": [{"type": "cpu", "amount": "3.00"}]}),  # no date: the current period
     ("POST", f"/api/marketplace-provider-resources/{RESOURCE}/refresh_last_sync/", {}),
 ]
 

@@ -189,10 +189,14 @@ async def marketplace_orders_retrieve(uuid: str, field=None):
     return object_answer(render(found(mock().store.orders, uuid, offering_of, MODEL), site()), field)
 
 
-def move(uuid: str, action: str, **fields) -> None:
+def move(uuid: str, action: str, *kept_fields: str) -> None:
+    """An order action: the order must be one the caller may change (404/403), its body must be
+    valid (400), and the state machine must allow the move (409); `kept_fields` are the body's
+    fields the order keeps (a rejection comment, an error message and traceback)."""
     store = mock().store
     order = changeable(store.orders, uuid, offering_of, MODEL)
-    store.put(*transition(store, order, action, **fields))
+    body = request_body(request)
+    store.put(*transition(store, order, action, **{name: str(body.get(name) or "") for name in kept_fields}))
 
 
 async def marketplace_orders_approve_by_provider(uuid: str):
@@ -201,8 +205,7 @@ async def marketplace_orders_approve_by_provider(uuid: str):
 
 
 async def marketplace_orders_reject_by_provider(uuid: str):
-    body = request_body(request)
-    move(uuid, "reject_by_provider", provider_rejection_comment=str(body.get("provider_rejection_comment") or ""))
+    move(uuid, "reject_by_provider", "provider_rejection_comment")
     return json_response({"detail": "Order has been rejected."})
 
 
@@ -212,11 +215,7 @@ async def marketplace_orders_set_state_done(uuid: str):
 
 
 async def marketplace_orders_set_state_erred(uuid: str):
-    store = mock().store
-    order = changeable(store.orders, uuid, offering_of, MODEL)
-    body = request_body(request)
-    store.put(*transition(store, order, "set_state_erred", error_message=str(body.get("error_message", "")),
-                                 error_traceback=str(body.get("error_traceback", ""))))
+    move(uuid, "set_state_erred", "error_message", "error_traceback")
     return json_response({"detail": "Order has been marked as erred."})
 
 

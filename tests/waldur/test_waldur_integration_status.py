@@ -9,7 +9,6 @@ Source: waldur-mastermind src/waldur_mastermind/marketplace/tests/test_integrati
 """
 from __future__ import annotations
 
-import pytest
 
 from mock_api import OWNER, STAFF, STATUSES, USER, list_everything, state_of, when
 

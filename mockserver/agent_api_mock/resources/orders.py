@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agent_api_mock import permissions
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
@@ -101,6 +102,29 @@ def offering_of(order: dict) -> str:
     return mock().store.resources[order["resource"]]["offering"]
 
 
+def sees_order(who, order: dict) -> bool:
+    """OrderViewSet.get_queryset: ORDER.LIST on the order's project, its customer or the offering's customer."""
+    store = mock().store
+    resource = store.resources[order["resource"]]
+    project = store.projects.get(resource["project"]) or {}
+    return permissions.sees_order(who, resource["project"], project.get("customer"),
+                                  store.offerings[resource["offering"]]["customer"])
+
+
+# What each provider action asks (OrderViewSet `<action>_permissions`, permission_factory; the
+# paths are Waldur 8.0.5's x-permissions: 8.0.6 adds `offering` to set_state_done/erred).
+ACTION_PERMISSIONS = {
+    "approve_by_provider": ("ORDER.APPROVE", "offering.customer"),
+    "reject_by_provider": ("ORDER.REJECT", "offering.customer"),
+    "set_state_done": ("ORDER.APPROVE", "offering.customer"),
+    "set_state_erred": ("ORDER.APPROVE", "offering.customer", "offering.customer.serviceprovider"),
+}
+
+
+def changeable_order(uuid: str, action: str) -> dict:
+    return changeable(mock().store.orders, uuid, offering_of, MODEL, *ACTION_PERMISSIONS[action], sees=sees_order)
+
+
 # --- rendering ---------------------------------------------------------------------------------
 
 def render(order: dict, base: str) -> dict:
@@ -155,7 +179,7 @@ def matching_orders(offering_uuid=None, state=None, resource_uuid=None, type=Non
         and (resources is None or order["resource"] in resources)
         and (not states or order["state"] in states)
         and (not types or order["type"] in types)
-    ], offering_of)
+    ], offering_of, sees_order)
 
 
 async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=None, type=None, field=None):
@@ -163,12 +187,12 @@ async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=
 
 
 async def marketplace_orders_retrieve(uuid: str, field=None):
-    return object_answer(render(found(mock().store.orders, uuid, offering_of, MODEL), site()), field)
+    return object_answer(render(found(mock().store.orders, uuid, offering_of, MODEL, sees_order), site()), field)
 
 
 def move(uuid: str, action: str, **fields) -> None:
     store = mock().store
-    order = changeable(store.orders, uuid, offering_of, MODEL)
+    order = changeable_order(uuid, action)
     store.put(*transition(store, order, action, **fields))
 
 
@@ -189,7 +213,7 @@ async def marketplace_orders_set_state_done(uuid: str):
 
 async def marketplace_orders_set_state_erred(uuid: str):
     store = mock().store
-    order = changeable(store.orders, uuid, offering_of, MODEL)
+    order = changeable_order(uuid, "set_state_erred")
     body = request_body(request)
     store.put(*transition(store, order, "set_state_erred", error_message=str(body.get("error_message", "")),
                                  error_traceback=str(body.get("error_traceback", ""))))

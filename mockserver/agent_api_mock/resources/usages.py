@@ -19,8 +19,8 @@ from connexion import request
 
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock.handlers.responses import json_response, mock
-from agent_api_mock.resources.common import (PERMISSION_DENIED, acts_for_offering, changeable, empty_list, list_answer,
-                                             sees_offering, user, uuid_filter, visible)
+from agent_api_mock.resources.common import (PERMISSION_DENIED, changeable, empty_list, list_answer, permitted,
+                                             sees_as_provider, user, uuid_filter, visible)
 from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import hex_uuid, normalize_uuid, parse_time, waldur_time
@@ -157,9 +157,10 @@ async def marketplace_component_usages_set_usage():
     store = mock().store
     body = request_body(request)
     resource = store.resources.get(normalize_uuid(body.get("resource")))
-    if resource is None or not sees_offering(user(), resource["offering"]):
+    if resource is None or not sees_as_provider(user(), resource["offering"]):
         raise waldur_field_errors({"resource": [f'Object with uuid={body.get("resource")} does not exist.']})
-    if not acts_for_offering(user(), resource["offering"]):
+    # ComponentUsageViewSet.set_usage: RESOURCE.SET_USAGE on the offering's customer or the offering.
+    if not permitted(user(), "RESOURCE.SET_USAGE", resource["offering"], "offering.customer", "offering"):
         raise waldur_detail(403, PERMISSION_DENIED)
     when = waldur_time(parse_time(body["date"])) if body.get("date") else waldur_time(store.now())
     period = month_start(when)
@@ -188,7 +189,9 @@ async def marketplace_component_usages_set_usage():
 
 async def marketplace_component_usages_set_user_usages(uuid: str):
     store = mock().store
-    usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage")
+    # set_user_usage_permissions: permission_factory(SET_RESOURCE_USAGE, [resource.offering, resource.offering.customer])
+    usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage", "RESOURCE.SET_USAGE",
+                       "offering", "offering.customer")
     body = request_body(request)
     now = waldur_time(store.now())
     old = {u["username"]: u for u in store.component_user_usages.values() if u["component_usage"] == usage["uuid"]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent_api_contracts.rules.answers import shown
-from agent_api_contracts.rules.services import OFFERING_MANAGER_MANAGES_AGENTS
+from agent_api_contracts.rules.access import OFFERING_MANAGER_MANAGES_AGENTS
 
 pytestmark = [pytest.mark.waldur, pytest.mark.writes]
 IDENTITIES = "/api/marketplace-site-agent-identities/"

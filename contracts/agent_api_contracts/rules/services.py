@@ -26,8 +26,3 @@ NULL_REFUSED = Rule("null_statistics_are_refused", "statistics*, any JSON but no
 MANAGER_SEES_SERVICES = Rule("the_manager_account_sees_its_services",
                              "WALDUR_TOKEN: an account that manages at least one site-agent service",
                              "docs/sources.md#what-the-suites-judge")
-OFFERING_MANAGER_MANAGES_AGENTS = Rule(
-    "offering_managers_manage_their_offerings_agents",
-    "resolve_offering_agent_authorization: allowed for ... 3. Offering managers (offering-scoped role): "
-    "they see their offering and register its agent identities and services",
-    "docs/sources.md#authentication-and-roles (waldur-mastermind marketplace_site_agent/views.py)")

@@ -18,6 +18,9 @@ The checks, each named after the Waldur function it mirrors:
   OFFERING.UPDATE on the offering; an identity manager (is_identity_manager and managed_isds) for
   the identities it created.
 - sees_agent_identity (AgentIdentityViewSet.get_queryset and its service and processor siblings).
+- sees_resource (ResourceQuerySet.filter_for_user): staff and support see every resource; others
+  those of a project they hold a role on, or of a customer they hold a role on (the project's or
+  the offering's).
 - sees_order (marketplace/views.py OrderViewSet.get_queryset): ORDER.LIST on the order's project,
   its customer, or the offering's customer.
 """
@@ -184,3 +187,13 @@ def sees_order(user: User, project: str | None, project_customer: str | None, of
     customers = connected(user, "customer", "ORDER.LIST")
     return (project in connected(user, "project", "ORDER.LIST") or project_customer in customers
             or offering_customer in customers)
+
+
+def sees_resource(store, user: User, resource: dict) -> bool:
+    if user.sees_everything:
+        return True
+    project = store.projects.get(resource.get("project"), {})
+    offering = store.offerings.get(resource.get("offering"), {})
+    customers = connected(user, "customer")
+    return (resource.get("project") in connected(user, "project") or project.get("customer") in customers
+            or offering.get("customer") in customers)

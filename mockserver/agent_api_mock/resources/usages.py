@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from connexion import request
 
+from agent_api_mock import permissions
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock.handlers.responses import json_response, mock
 from agent_api_mock.resources.common import (PERMISSION_DENIED, changeable, empty_list, list_answer, permitted,
@@ -135,6 +136,20 @@ def offering_of_user_usage(user_usage: dict) -> str:
 
 # --- handlers ----------------------------------------------------------------------------------
 
+def sees_usage(who, usage: dict) -> bool:
+    """ComponentUsageViewSet's queryset (GenericRoleFilter): the resource's consumers
+    (ResourceQuerySet.filter_for_user) and its provider see its usages. Waldur's
+    marketplace/tests/test_component_usage_permissions.py: owner, admin, manager, provider_owner
+    and provider_manager list their resource's usages; other customers' owners and unrelated
+    users do not."""
+    resource = mock().store.resources[usage["resource"]]
+    return permissions.sees_resource(mock().store, who, resource) or sees_as_provider(who, resource["offering"])
+
+
+def sees_user_usage(who, user_usage: dict) -> bool:
+    return sees_usage(who, mock().store.component_usages[user_usage["component_usage"]])
+
+
 def matching_usages(resource_uuid=None, offering_uuid=None, billing_period=None, type=None) -> list[dict]:
     store = mock().store
     resources, offerings = uuid_filter(resource_uuid), uuid_filter(offering_uuid)
@@ -145,7 +160,7 @@ def matching_usages(resource_uuid=None, offering_uuid=None, billing_period=None,
         and (offerings is None or store.resources[usage["resource"]]["offering"] in offerings)
         and (period is None or usage["billing_period"] == period)
         and (type is None or usage["type"] == type)
-    ], offering_of_usage)
+    ], offering_of_usage, sees_usage)
 
 
 async def marketplace_component_usages_list(resource_uuid=None, offering_uuid=None, billing_period=None, type=None,
@@ -191,7 +206,7 @@ async def marketplace_component_usages_set_user_usages(uuid: str):
     store = mock().store
     # set_user_usage_permissions: permission_factory(SET_RESOURCE_USAGE, [resource.offering, resource.offering.customer])
     usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage", "RESOURCE.SET_USAGE",
-                       "offering", "offering.customer")
+                       "offering", "offering.customer", sees=sees_usage)
     body = request_body(request)
     now = waldur_time(store.now())
     old = {u["username"]: u for u in store.component_user_usages.values() if u["component_usage"] == usage["uuid"]}
@@ -224,7 +239,7 @@ def matching_user_usages(resource_uuid=None, offering_uuid=None, component_usage
                 and (period is None or usage["billing_period"] == period)
                 and (username is None or user_usage["username"] == username)):
             chosen.append(user_usage)
-    return visible(chosen, offering_of_user_usage)
+    return visible(chosen, offering_of_user_usage, sees_user_usage)
 
 
 async def marketplace_component_user_usages_list(resource_uuid=None, offering_uuid=None,

@@ -186,7 +186,7 @@ ANSWERS = {
     "set own resource ok":                    (200,  403,    200,  404, 401,      401),
     "set own resource erred":                 (200,  403,    200,  404, 401,      401),
     "list component usages":                  (200,  200,    200,  200, 401,      401),
-    "set usage of own resource":              (201,  403,    201,  400, 401,      401),
+    "set usage of own resource":              (201,  403,    201,  403, 401,      401),
     "set user usages of foreign usage":       (201,  403,    404,  404, 401,      401),
     "list component user usages":             (200,  200,    200,  200, 401,      401),
     "list offering users":                    (200,  200,    200,  200, 401,      401),

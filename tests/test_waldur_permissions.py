@@ -342,3 +342,94 @@ def test_other_customer_owner_cannot_list_foreign_component_usages(client, usage
     its usage or user usage."""
     assert usages["other"] not in listed_uuids(client, HPC_USAGES, "owner")
     assert usages["other user"] not in listed_uuids(client, USER_USAGES, "owner")
+
+
+# --- marketplace/tests/test_resources.py (the provider resource endpoint) ---------------------------
+
+def genome_resource(client) -> dict:
+    return next(r for r in state_of(client)["resources"] if r["uuid"] == GENOME_RESOURCE)
+
+
+@pytest.mark.parametrize(("action", "body", "kept"), [
+    ("set_backend_id", {"backend_id": "new_backend_id"}, {"backend_id": "new_backend_id"}),
+    ("set_backend_metadata", {"backend_metadata": {"new_backend_field": "new_value"}},
+     {"backend_metadata": {"new_backend_field": "new_value"}}),
+    ("set_as_erred", {}, {"state": "Erred", "error_message": ""}),
+    ("set_as_erred", {"error_message": "Error occurred", "error_traceback": "Error traceback"},
+     {"state": "Erred", "error_message": "Error occurred"}),  # the mock keeps no error_traceback
+])
+@pytest.mark.parametrize("account", ["staff", "owner"])
+def test_provider_can_act_on_resource(client, account, action, body, kept):
+    """ResourceBackendIDTest.test_user_can_set_backend_id_of_resource, ResourceBackendMetadataTest.
+    test_user_can_set_backend_metadata_of_resource, ResourceSetStateErredTest.
+    test_user_can_set_resource_state_erred_without_body / _with_body (staff, offering_owner,
+    service_owner: both owners of the offering's customer are waldur-owner here): 200, kept."""
+    answer = client.post(f"{RESOURCES}{GENOME_RESOURCE}/{action}/", headers=token(account), json=body)
+    assert answer.status_code == 200, answer.text
+    resource = genome_resource(client)
+    assert {key: resource.get(key) for key in kept} == kept
+
+
+@pytest.mark.parametrize("action", ["set_backend_id", "set_backend_metadata", "set_as_erred"])
+@pytest.mark.parametrize("account", ["consumer-owner", "project-admin", "project-manager"])
+def test_consumers_can_not_act_on_provider_resource(client, account, action):
+    """ResourceBackendIDTest.test_user_can_not_set_backend_id_of_resource, ResourceBackendMetadataTest.
+    test_user_can_not_set_backend_id_of_resource, ResourceSetStateErredTest.
+    test_user_can_not_set_resource_state_erred (owner, admin, manager of the consumer): 404 (the
+    provider endpoint's queryset hides the resource from its consumers), nothing changes."""
+    before = state_of(client)
+    body = {"set_backend_id": {"backend_id": "x"}, "set_backend_metadata": {"backend_metadata": {}},
+            "set_as_erred": {}}[action]
+    answer = client.post(f"{RESOURCES}{GENOME_RESOURCE}/{action}/", headers=token(account), json=body)
+    assert answer.status_code == 404, answer.text
+    assert state_of(client) == before
+
+
+def test_service_owner_can_get_resource_team(client):
+    """ResourceGetTeamTest.test_service_owner_can_get_resource_team: the provider's owner reads the
+    team of its offering's resource on the provider endpoint (200, a list)."""
+    answer = client.get(f"{RESOURCES}{GENOME_RESOURCE}/team/", headers=token("owner"))
+    assert answer.status_code == 200 and isinstance(answer.json(), list)
+
+
+# --- marketplace/tests/test_usage.py SubmitUsageTest --------------------------------------------
+
+def report_usage(client, account: str):
+    return client.post("/api/marketplace-component-usages/set_usage/", headers=token(account),
+                       json={"resource": GENOME_RESOURCE, "usages": [{"type": "cpu", "amount": "5"},
+                                                                     {"type": "mem", "amount": "5"}]})
+
+
+@pytest.mark.parametrize("account", ["staff", "owner"])
+def test_authenticated_user_can_submit_usage_via_api(client, account):
+    """SubmitUsageTest.test_authenticated_user_can_submit_usage_via_api (staff, owner of the
+    offering's customer): 201 and a usage per component."""
+    assert report_usage(client, account).status_code == 201
+    kept = {u["type"]: u["usage"] for u in state_of(client)["component_usages"] if u["resource"] == GENOME_RESOURCE}
+    assert kept == {"cpu": "5.00", "mem": "5.00"}
+
+
+@pytest.mark.parametrize("account", ["project-admin", "project-manager", "user"])
+def test_other_user_can_not_submit_usage_via_api(client, account):
+    """SubmitUsageTest.test_other_user_can_not_submit_usage_via_api (admin, manager, user): 403,
+    and no usage is created."""
+    before = state_of(client)
+    answer = report_usage(client, account)
+    assert (answer.status_code, answer.json()) == (403, PERMISSION_DENIED)
+    assert state_of(client) == before
+
+
+@pytest.mark.parametrize(("account", "status"), [("staff", 201), ("owner", 201), ("project-admin", 403),
+                                                 ("project-manager", 403), ("user", 404)])
+def test_submit_user_usage_via_api(client, account, status):
+    """SubmitUsageTest.test_authenticated_user_can_submit_user_usage_via_api (staff, owner: 201) and
+    test_other_user_can_not_submit_user_usage_via_api (admin, manager, user: refused, nothing
+    kept): the consumers see the usage (ComponentUsageViewSet's queryset) and are refused 403; the
+    user without roles does not see it (test_component_usage_permissions: its list is empty), so
+    404 where the older test_usage.py asserts 403 (docs/sources.md)."""
+    assert report_usage(client, "owner").status_code == 201
+    usage = next(u["uuid"] for u in state_of(client)["component_usages"] if u["resource"] == GENOME_RESOURCE)
+    answer = client.post(f"/api/marketplace-component-usages/{usage}/set_user_usages/", headers=token(account),
+                         json={"usages": [{"username": "alice", "usage": "1"}]})
+    assert answer.status_code == status, answer.text
+    assert bool(state_of(client)["component_user_usages"]) == (status == 201)

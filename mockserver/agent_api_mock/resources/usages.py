@@ -172,11 +172,10 @@ async def marketplace_component_usages_set_usage():
     store = mock().store
     body = request_body(request)
     resource = store.resources.get(normalize_uuid(body.get("resource")))
-    if resource is None or not sees_as_provider(user(), resource["offering"]):
+    # ComponentUsageCreateSerializer.resource: SlugRelatedField(queryset=Resource.objects.all()), so
+    # any existing resource passes validation, whoever asks.
+    if resource is None:
         raise waldur_field_errors({"resource": [f'Object with uuid={body.get("resource")} does not exist.']})
-    # ComponentUsageViewSet.set_usage: RESOURCE.SET_USAGE on the offering's customer or the offering.
-    if not permitted(user(), "RESOURCE.SET_USAGE", resource["offering"], "offering.customer", "offering"):
-        raise waldur_detail(403, PERMISSION_DENIED)
     when = waldur_time(parse_time(body["date"])) if body.get("date") else waldur_time(store.now())
     period = month_start(when)
     types = {c["type"] for c in store.offerings[resource["offering"]].get("components", [])}
@@ -198,6 +197,10 @@ async def marketplace_component_usages_set_usage():
                  "usage": value, "description": str(item.get("description", "")), "date": when,
                  "recurring": bool(item.get("recurring", False)), "modified": now}
         changes.append(("component_usages", usage))
+    # ComponentUsageViewSet.set_usage, after serializer.is_valid: RESOURCE.SET_USAGE on the offering's
+    # customer or the offering (test_usage.py test_other_user_can_not_submit_usage_via_api: 403).
+    if not permitted(user(), "RESOURCE.SET_USAGE", resource["offering"], "offering.customer", "offering"):
+        raise waldur_detail(403, PERMISSION_DENIED)
     store.put(*changes)
     return json_response({"detail": "Usage has been reported."}, status=201)
 

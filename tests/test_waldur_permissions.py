@@ -433,3 +433,14 @@ def test_submit_user_usage_via_api(client, account, status):
                          json={"usages": [{"username": "alice", "usage": "1"}]})
     assert answer.status_code == status, answer.text
     assert bool(state_of(client)["component_user_usages"]) == (status == 201)
+
+
+# --- users/me: the identity manager ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("account", "is_identity_manager", "managed_isds"), [
+    ("identity-manager", True, ["isd:puhuri"]), ("owner", False, []), ("staff", False, [])])
+def test_users_me_shows_the_identity_manager(client, account, is_identity_manager, managed_isds):
+    """Waldur's User schema (8.0.5: is_identity_manager, managed_isds), from the account's data:
+    resolve_offering_agent_authorization's branch 4 reads the same two fields."""
+    me = client.get("/api/users/me/", headers=token(account)).json()
+    assert (me["is_identity_manager"], me["managed_isds"]) == (is_identity_manager, managed_isds)

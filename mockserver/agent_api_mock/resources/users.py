@@ -43,6 +43,9 @@ def render(who: User, base: str, store) -> dict:
         "is_staff": who.is_staff,
         "is_support": who.is_support,
         "is_active": True,
+        # Waldur's User schema (8.0.5): the identity manager flag and the ISDs it manages.
+        "is_identity_manager": who.is_identity_manager,
+        "managed_isds": list(who.managed_isds),
         "permissions": [permission(store, assignment) for assignment in who.roles],
     }
 

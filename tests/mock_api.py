@@ -95,7 +95,9 @@ def when(text: str) -> datetime:
 # --- readings of a state dump ----------------------------------------------------------------
 
 def customers_owned_by(state: dict, token: str) -> set[str]:
-    return {customer for user in state["users"] if user["token"] == token for customer in user.get("owner_of", [])}
+    """The customers the account is CUSTOMER.OWNER of (its role assignments, Waldur's shape)."""
+    return {p["scope_uuid"] for user in state["users"] if user["token"] == token for p in user.get("permissions", [])
+            if p["role_name"] == "CUSTOMER.OWNER"}
 
 
 def offerings_of(state: dict, customers: set[str]) -> set[str]:

@@ -545,6 +545,9 @@ VARIANTS = [
     Variant("support_can_write", "auth", "support accounts may register processors and set statistics",
             wrapped(RewriteRequests, when=lambda scope: scope["method"] == "POST" and any(
                 v == b"Token waldur-support" for k, v in scope["headers"]), headers=authorized_as(b"Token waldur-staff"))),
+    Variant("offering_manager_refused", "auth", "an offering manager is refused its own offering (served as an account without roles)",
+            wrapped(RewriteRequests, when=lambda scope: scope["path"].startswith("/api/marketplace") and any(
+                v == b"Token waldur-offering-manager" for k, v in scope["headers"]), headers=authorized_as(b"Token waldur-user"))),
     Variant("hyphenated_path_uuids_not_found", "status", "/{uuid}/ in the hyphenated form answers 404",
             wrapped(RewriteResponses, when=lambda scope: bool(HYPHENATED_UUID.search(scope["path"])),
                     status=lambda s, scope: 404)),

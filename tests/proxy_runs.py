@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WALDUR = {"Authorization": "Token waldur-owner"}
 SUPPORT = {"Authorization": "Token waldur-support"}
 USER = {"Authorization": "Token waldur-user"}  # neither staff nor support
+OFFERING_MANAGER = {"Authorization": "Token waldur-offering-manager"}  # OFFERING.MANAGER on HPC cluster
 PREFACTOR = {"Authorization": "Bearer prefactor-dev"}
 # The built-in data's objects (mockserver/agent_api_mock/data/default.yaml) the real agent works on
 OFFERING = "fce5a890b4e15e57980a83931fcee79c"       # HPC cluster, owned by waldur-owner's customer
@@ -148,9 +149,11 @@ def everyday_traffic(base: str) -> None:
     user, lists and their pages, filters (in both uuid forms, with several values), field
     selection, ordering, HEAD, retrieves, register_processor twice, set_statistics then a read,
     both stats, agents created with and without an idempotency key, what the site agent does in
-    its cycles (site_agent_traffic), and refusals."""
+    its cycles (site_agent_traffic), an offering manager's agent (offering_manager_traffic), and
+    refusals."""
     with httpx.Client(base_url=base, timeout=30) as http:
         site_agent_traffic(http)
+        offering_manager_traffic(http)
         for account in (SUPPORT, USER):  # a frontend reads its user at login
             http.get("/api/users/me/", headers=account)
         services = listed(http.get("/api/marketplace-site-agent-services/", params={"page_size": 100}, headers=WALDUR))
@@ -202,6 +205,25 @@ def everyday_traffic(base: str) -> None:
                   headers=SUPPORT)  # support reads but may not write: 403
         http.get("/api/marketplace-site-agent-services/0123456789abcdef0123456789abcdef/", headers=WALDUR)  # 404
         http.get("/api/marketplace-site-agent-connection-stats/", headers=USER)  # 403
+
+
+def offering_manager_traffic(http: httpx.Client) -> None:
+    """An offering manager (OFFERING.MANAGER on HPC cluster) runs its offering's agent: it reads its
+    user, the offering, the offering's identities, registers an identity and a service of it,
+    and reads them back."""
+    http.get("/api/users/me/", headers=OFFERING_MANAGER)
+    http.get(f"/api/marketplace-provider-offerings/{OFFERING}/", headers=OFFERING_MANAGER)
+    http.get("/api/marketplace-site-agent-identities/", params={"offering_uuid": OFFERING}, headers=OFFERING_MANAGER)
+    created = http.post("/api/marketplace-site-agent-identities/", headers=OFFERING_MANAGER, json={
+        "offering": OFFERING, "name": f"manager-agent-{time.monotonic_ns()}", "version": "1.0.7", "dependencies": []})
+    identity = created.json() if created.status_code in (200, 201) else {}
+    if isinstance(identity, dict) and isinstance(identity.get("uuid"), str):
+        http.get(f"/api/marketplace-site-agent-identities/{identity['uuid']}/", headers=OFFERING_MANAGER)
+        registered = http.post(f"/api/marketplace-site-agent-identities/{identity['uuid']}/register_service/",
+                               json={"name": "report", "mode": "report"}, headers=OFFERING_MANAGER)
+        service = registered.json() if registered.status_code in (200, 201) else {}
+        if isinstance(service, dict) and isinstance(service.get("uuid"), str):
+            http.get(f"/api/marketplace-site-agent-services/{service['uuid']}/", headers=OFFERING_MANAGER)
 
 
 def added_order(http: httpx.Client, order_type: str) -> str:

@@ -103,6 +103,35 @@ def test_an_invalid_state_is_refused_naming_the_item_and_the_old_state_kept(clie
     assert state_of(client) == seed
 
 
+ALPHA_UNIVERSITY = "2037d4cc02cf5404a713d4c207de392e"
+GENOME_LAB = "aeb88daa0b664602a84a6872b4824ff7"
+
+
+@pytest.mark.parametrize(("assignment", "detail"), [
+    pytest.param({"role_name": "CUSTOMER.KING", "scope_type": "customer", "scope_uuid": ALPHA_UNIVERSITY},
+                 '.role_name: "CUSTOMER.KING" is not one of "CUSTOMER.OWNER", "CUSTOMER.MANAGER" or 5 other candidates',
+                 id="an unknown role"),
+    pytest.param({"role_name": "CUSTOMER.OWNER", "scope_type": "project", "scope_uuid": GENOME_LAB},
+                 ": Role is not valid for this scope: CUSTOMER.OWNER is granted on a customer, not on a project",
+                 id="a role on the wrong kind of scope"),
+    pytest.param({"role_name": "CUSTOMER.OWNER", "scope_type": "customer", "scope_uuid": "f" * 32},
+                 f": scope_uuid: no customer {'f' * 32}", id="a scope that does not exist"),
+    pytest.param({"role_name": "CUSTOMER.OWNER", "scope_type": "customer"}, ".scope_uuid: is required",
+                 id="an assignment without its scope"),
+    pytest.param("CUSTOMER.OWNER", ': "CUSTOMER.OWNER" is not of type "object"', id="an assignment that is no object"),
+])
+def test_a_bad_role_assignment_is_refused_naming_it_and_the_old_state_kept(client, seed, assignment, detail):
+    """Role assignments (agent_api_mock.permissions): Waldur's role table, the scope each role is
+    valid on (UserRoleCreateSerializer), and a scope that exists."""
+    users = [*seed["users"], {"token": "new-account", "permissions": [assignment]}]
+    answer = client.put("/__admin/state", json={**seed, "users": users})
+    assert answer.status_code == 400
+    at = f"users[{len(seed['users'])}].permissions[0]"
+    assert answer.json() == {"detail": f"Invalid state in the request body: {at}{detail}"}
+    assert state_of(client) == seed
+    assert client.get(SERVICES, headers={"Authorization": "Token new-account"}).status_code == 401
+
+
 @pytest.mark.parametrize("unusable", [{}, {"users": []}], ids=["empty", "no users"])
 def test_a_state_without_users_is_refused_since_every_token_would_be_401(client, seed, unusable):
     answer = client.put("/__admin/state", json=unusable)

@@ -153,9 +153,10 @@ ANSWERS = {
     "retrieve own integration status":        (200,  200,    200,  404, 401,      401),
     "retrieve foreign integration status":    (200,  200,    404,  404, 401,      401),
     # What the agent does is for staff and the offering's owner; a user who cannot see the
-    # offering gets 400 where a body names it (DRF's "does not exist"), 404 where a path does.
+    # offering gets 404 where a path names it; where a body does, set_usage's serializer answers
+    # 400 ("does not exist") and an identity's create 403 (test_agent_identity_create_forbidden).
     "list identities":                        (200,  200,    200,  200, 401,      401),
-    "create identity for own offering":       (201,  403,    201,  400, 401,      401),
+    "create identity for own offering":       (201,  403,    201,  403, 401,      401),
     "retrieve own identity":                  (200,  200,    200,  404, 401,      401),
     "retrieve foreign identity":              (200,  200,    404,  404, 401,      401),
     "update own identity":                    (200,  403,    200,  404, 401,      401),
@@ -188,7 +189,7 @@ ANSWERS = {
     "set own resource ok":                    (200,  403,    200,  404, 401,      401),
     "set own resource erred":                 (200,  403,    200,  404, 401,      401),
     "list component usages":                  (200,  200,    200,  200, 401,      401),
-    "set usage of own resource":              (201,  403,    201,  400, 401,      401),
+    "set usage of own resource":              (201,  403,    201,  403, 401,      401),
     "set user usages of foreign usage":       (201,  403,    404,  404, 401,      401),
     "set user usage of foreign usage":        (201,  403,    404,  404, 401,      401),
     "list component user usages":             (200,  200,    200,  200, 401,      401),

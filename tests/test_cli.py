@@ -55,6 +55,31 @@ def test_a_bad_data_file_is_one_line_naming_the_file_the_item_and_the_problem(tm
     assert re.fullmatch(rf"mockserver: cannot load {re.escape(str(data))}: {problem}", one_line(run.stderr))
 
 
+def assigned(role_name: str, scope_type: str, scope_uuid: str) -> str:
+    """A data file with one customer (Alpha University) and one account holding that role assignment."""
+    return (f"users:\n- token: t\n  permissions:\n  - role_name: {role_name}\n    scope_type: {scope_type}\n"
+            f"    scope_uuid: {scope_uuid}\ncustomers:\n- uuid: 2037d4cc02cf5404a713d4c207de392e\n  name: Alpha\n")
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    pytest.param(assigned("CUSTOMER.KING", "customer", "2037d4cc02cf5404a713d4c207de392e"),
+                 r'users\[0\]\.permissions\[0\]\.role_name: "CUSTOMER\.KING" is not one of .+', id="an unknown role"),
+    pytest.param(assigned("CUSTOMER.OWNER", "project", "2037d4cc02cf5404a713d4c207de392e"),
+                 r"users\[0\]\.permissions\[0\]: Role is not valid for this scope: CUSTOMER\.OWNER is granted on a "
+                 r"customer, not on a project", id="a role on the wrong kind of scope"),
+    pytest.param(assigned("CUSTOMER.OWNER", "customer", "f" * 32),
+                 rf"users\[0\]\.permissions\[0\]: scope_uuid: no customer {'f' * 32}", id="a scope that does not exist"),
+    pytest.param("users:\n- token: t\n  permissions: [CUSTOMER.OWNER]\n",
+                 r'users\[0\]\.permissions\[0\]: "CUSTOMER\.OWNER" is not of type "object"', id="a malformed assignment"),
+])
+def test_a_bad_role_assignment_in_a_data_file_is_one_line_naming_it(tmp_path, content, problem):
+    data = tmp_path / "roles.yaml"
+    data.write_text(content)
+    run = mockserver("--data", str(data))
+    assert run.returncode == 1, (run.returncode, run.stderr)
+    assert re.fullmatch(rf"mockserver: cannot load {re.escape(str(data))}: {problem}", one_line(run.stderr))
+
+
 def test_a_missing_data_file_is_one_line(tmp_path):
     run = mockserver("--data", str(tmp_path / "nowhere.yaml"))
     assert run.returncode == 1, (run.returncode, run.stderr)

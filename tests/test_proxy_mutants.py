@@ -61,6 +61,7 @@ CAUGHT_BY = {
     "prefactor_without_auth": "anonymous_requests_are_401",
     "stats_open_to_everyone": "support_only_endpoints_refuse_other_accounts_with_403",
     "support_can_write": "support_accounts_may_not_change_services",
+    "offering_manager_refused": "offering_managers_manage_their_offerings_agents",
     "hyphenated_path_uuids_not_found": "response_schema_conformance",
     "pages_overlap": "pages_are_disjoint_and_cover_the_list",
     "hyphenated_identity_filter_finds_nothing": "filter_returns_only_and_all_matching_objects",

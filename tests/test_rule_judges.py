@@ -14,7 +14,7 @@ from agent_api_contracts.judges import rule_judges
 from agent_api_contracts.judges.exchanges import Observed, Watching, observe, same_json
 from agent_api_contracts.judges.identities import RegistrationsAreIdempotent
 from agent_api_contracts.judges import lists
-from agent_api_contracts.judges.access import AccountsKeepToTheirRoles
+from agent_api_contracts.judges.access import AccountsKeepToTheirRoles, OfferingManagersReachTheirOfferingsAgents
 from agent_api_contracts.judges.lists import (PAGINATED, FilteredListsDropNothing, PagesAreDisjoint,
                                               listed_objects_match_the_filters, pages_agree_with_their_count_and_links,
                                               selected_fields_only)
@@ -283,6 +283,32 @@ def test_a_support_account_that_is_not_staff_and_has_no_role_changes_no_service(
                         (answered(write, 200, {}, {}, SERVICE, account="Token unshown roles"), write)) == []
     assert rules_broken(judged, (answered(write, 200, {}, {}, SERVICE, account="Token support"), write)) == \
         ["support_accounts_may_not_change_services"]
+
+
+def test_an_offering_manager_is_not_refused_its_offerings_agents():
+    managed, other, identity, service = "a" * 32, "b" * 32, "c" * 32, "d" * 32
+    manager = [{"role_name": "OFFERING.MANAGER", "scope_type": "offering", "scope_uuid": managed}]
+    offering, create = "marketplace_provider_offerings_retrieve", "marketplace_site_agent_identities_create"
+    identities, register = "marketplace_site_agent_identities_list", "marketplace_site_agent_identities_register_service"
+    services, read_service = "marketplace_site_agent_services_list", "marketplace_site_agent_services_retrieve"
+    refused = {"detail": "x"}
+    judged = Watching(OfferingManagersReachTheirOfferingsAgents())
+    assert rules_broken(judged, me("Token manager", False, False, manager), me("Token user", False, False, []),
+                        (answered(identities, 200, [{"uuid": identity, "offering": managed}]), identities),
+                        (answered(services, 200, [{"uuid": service, "identity": identity}]), services),
+                        (answered(offering, 404, refused, uuid=other, account="Token manager"), offering),
+                        (answered(create, 403, refused, {"offering": other}, account="Token manager"), create),
+                        (answered(offering, 404, refused, uuid=managed, account="Token user"), offering),
+                        (answered(register, 404, refused, {}, identity, account="Token user"), register),
+                        (answered(create, 400, {"name": ["x"]}, {"offering": managed}, account="Token manager"), create),
+                        (answered(offering, 200, {}, uuid=managed, account="Token manager"), offering)) == []
+    broken = ["offering_managers_manage_their_offerings_agents"]
+    hyphenated = f"{managed[:8]}-{managed[8:12]}-{managed[12:16]}-{managed[16:20]}-{managed[20:]}"
+    for refusal in ((answered(offering, 404, refused, uuid=managed, account="Token manager"), offering),
+                    (answered(create, 403, refused, {"offering": hyphenated}, account="Token manager"), create),
+                    (answered(register, 404, refused, {}, identity, account="Token manager"), register),
+                    (answered(read_service, 404, refused, uuid=service, account="Token manager"), read_service)):
+        assert rules_broken(judged, refusal) == broken, refusal[1]
 
 
 # --- what every judge shares --------------------------------------------------------------------

@@ -41,8 +41,20 @@ def test_default_owner_owns_some_customers_but_not_all(default_data):
 
 
 def test_default_users_cover_every_role(default_data):
-    roles = {user["token"]: user.get("role", "user") for user in default_data["users"]}
-    assert roles == {"waldur-staff": "staff", "waldur-support": "support", "waldur-owner": "user", "waldur-user": "user"}
+    """The four first accounts, and one per Waldur system role (README: the built-in accounts)."""
+    roles = {user["token"]: ([p["role_name"] for p in user.get("permissions", [])], user.get("is_staff", False),
+                             user.get("is_support", False), user.get("is_identity_manager", False))
+             for user in default_data["users"]}
+    assert roles == {
+        "waldur-staff": ([], True, False, False), "waldur-support": ([], False, True, False),
+        "waldur-owner": (["CUSTOMER.OWNER"], False, False, False), "waldur-user": ([], False, False, False),
+        "waldur-customer-manager": (["CUSTOMER.MANAGER"], False, False, False),
+        "waldur-offering-manager": (["OFFERING.MANAGER"], False, False, False),
+        "waldur-consumer-owner": (["CUSTOMER.OWNER"], False, False, False),
+        "waldur-project-admin": (["PROJECT.ADMIN"], False, False, False),
+        "waldur-project-manager": (["PROJECT.MANAGER"], False, False, False),
+        "waldur-project-member": (["PROJECT.MEMBER"], False, False, False),
+        "waldur-identity-manager": ([], False, False, True)}
     assert not customers_owned_by(default_data, "waldur-user")
     assert default_data["prefactor"]["tokens"] == ["prefactor-dev"]
 
@@ -65,7 +77,18 @@ def test_loading_inconsistent_data_is_refused_and_the_old_state_is_kept(default_
 
 
 @pytest.mark.parametrize("damage", [
-    pytest.param(lambda data: data["users"].append({"token": "x", "role": "emperor"}), id="unknown role"),
+    pytest.param(lambda data: data["users"].append({"token": "x", "role": "emperor"}), id="unknown legacy role"),
+    pytest.param(lambda data: data["users"].append({"token": "x", "permissions": [
+        {"role_name": "CUSTOMER.EMPEROR", "scope_type": "customer", "scope_uuid": "2037d4cc02cf5404a713d4c207de392e"}]}),
+        id="unknown role"),
+    pytest.param(lambda data: data["users"].append({"token": "x", "permissions": [
+        {"role_name": "OFFERING.MANAGER", "scope_type": "customer", "scope_uuid": "2037d4cc02cf5404a713d4c207de392e"}]}),
+        id="a role on the wrong kind of scope"),
+    pytest.param(lambda data: data["users"].append({"token": "x", "permissions": [
+        {"role_name": "CUSTOMER.OWNER", "scope_type": "customer", "scope_uuid": "0" * 32}]}),
+        id="a role on a customer that does not exist"),
+    pytest.param(lambda data: data["users"].append({"token": "x", "permissions": [{"role_name": "CUSTOMER.OWNER"}]}),
+        id="an assignment without its scope"),
     pytest.param(lambda data: data["services"][0].update(state="Sleeping"), id="unknown service state"),
     pytest.param(lambda data: data["offerings"][0].update(customer="not-a-uuid"), id="malformed uuid"),
     pytest.param(lambda data: data["integration_statuses"][0].update(agent_type="Coffee making"), id="unknown agent type"),

@@ -68,7 +68,7 @@ def test_a_component_the_offering_does_not_have_is_refused(client):
 
 def test_only_staff_and_the_offerings_owner_report_usage(client):
     assert (set_usage(client, {"cpu": Decimal(1)}, headers=SUPPORT).json()) == PERMISSION_DENIED
-    assert set_usage(client, {"cpu": Decimal(1)}, headers=USER).status_code == 400
+    assert set_usage(client, {"cpu": Decimal(1)}, headers=USER).json() == PERMISSION_DENIED  # a known resource
     assert usages_of(client) == {}
 
 

@@ -31,7 +31,8 @@ PROFILES = {
 # The fixtures through which a check uses each credential (the header counts the checks per credential).
 FIXTURE_CREDENTIALS = {"waldur_manager": "WALDUR_TOKEN", "waldur_support": "WALDUR_SUPPORT_TOKEN",
                        "prefactor_client": "PREFACTOR_TOKEN", "waldur_credentials": "WALDUR_TOKEN",
-                       "prefactor_credentials": "PREFACTOR_TOKEN"}
+                       "prefactor_credentials": "PREFACTOR_TOKEN",
+                       "waldur_offering_manager": "WALDUR_OFFERING_MANAGER_TOKEN"}
 # Python errors that mean "the answer was not what the check could read": they become rule failures.
 READING_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 JSON_VALUE_ATTRIBUTE = re.compile(r"'(list|dict|str|int|float|bool|NoneType)' object has no attribute")
@@ -50,6 +51,8 @@ def pytest_addoption(parser):
     group.addoption("--waldur-token", help="an account that manages at least one site-agent service (env WALDUR_TOKEN)")
     group.addoption("--waldur-support-token", help="a support account (env WALDUR_SUPPORT_TOKEN)")
     group.addoption("--prefactor-token", help="a Prefactor API token (env PREFACTOR_TOKEN)")
+    group.addoption("--waldur-offering-manager-token",
+                    help="an account with OFFERING.MANAGER on an offering (env WALDUR_OFFERING_MANAGER_TOKEN; optional)")
     group.addoption(SKIP_MISSING, action="store_true",
                     help="skip (instead of fail) the checks whose credential or URL is missing; the skips are listed")
     group.addoption("--contract-profile", choices=sorted(PROFILES), default=os.environ.get("CONTRACTS_PROFILE", "full"),
@@ -263,6 +266,12 @@ def waldur_manager(fresh_target):
 @pytest.fixture
 def waldur_support(fresh_target):
     with clients.waldur(fresh_target, "WALDUR_SUPPORT_TOKEN") as client:
+        yield client
+
+
+@pytest.fixture
+def waldur_offering_manager(fresh_target):
+    with clients.waldur(fresh_target, "WALDUR_OFFERING_MANAGER_TOKEN") as client:
         yield client
 
 

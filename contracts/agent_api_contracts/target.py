@@ -11,14 +11,19 @@ import httpx
 
 import pytest
 
-MOCK_TOKENS = {"waldur": "waldur-owner", "waldur_support": "waldur-support", "prefactor": "prefactor-dev"}
+MOCK_TOKENS = {"waldur": "waldur-owner", "waldur_support": "waldur-support", "prefactor": "prefactor-dev",
+               "waldur_offering_manager": "waldur-offering-manager"}
 
 # Each credential: its environment variable, the option that gives it instead, its API, what it is.
 CREDENTIALS = {
     "WALDUR_TOKEN": ("--waldur-token", "waldur", "an account that manages at least one site-agent service, neither staff nor support"),
     "WALDUR_SUPPORT_TOKEN": ("--waldur-support-token", "waldur", "a support account"),
     "PREFACTOR_TOKEN": ("--prefactor-token", "prefactor", "a Prefactor API token"),
+    "WALDUR_OFFERING_MANAGER_TOKEN": ("--waldur-offering-manager-token", "waldur",
+                                      "an account with Waldur's OFFERING.MANAGER role on an offering (optional)"),
 }
+# Credentials whose checks are skipped, never failed, when not given.
+OPTIONAL = {"WALDUR_OFFERING_MANAGER_TOKEN"}
 URL_VARIABLES = {"waldur": "--base-url, --waldur-url or WALDUR_URL", "prefactor": "--base-url, --prefactor-url or PREFACTOR_URL"}
 SKIP_MISSING = "--skip-missing-credentials"
 
@@ -30,6 +35,7 @@ class Target:
     waldur_token: str | None
     waldur_support_token: str | None
     prefactor_token: str | None
+    waldur_offering_manager_token: str | None = None
     read_only: bool = False
     is_our_mock: bool = False
     resettable: bool = False
@@ -52,9 +58,12 @@ class Target:
     def credential(self, variable: str) -> str:
         """The credential's value; the check fails naming the variable (or is skipped on request) without it."""
         value = {"WALDUR_TOKEN": self.waldur_token, "WALDUR_SUPPORT_TOKEN": self.waldur_support_token,
-                 "PREFACTOR_TOKEN": self.prefactor_token}[variable]
+                 "PREFACTOR_TOKEN": self.prefactor_token,
+                 "WALDUR_OFFERING_MANAGER_TOKEN": self.waldur_offering_manager_token}[variable]
         if value is None:
             option, api, what = CREDENTIALS[variable]
+            if variable in OPTIONAL:
+                pytest.skip(f"this check needs {what}: set {variable} (or {option})")
             self.lacking(f"this check needs {what}", f"{variable} (or {option})")
         return value
 
@@ -132,7 +141,7 @@ def choose_target(config) -> Target:
     if not (waldur_url or prefactor_url):
         url, stop = start_our_mock()
         return Target(url, url, MOCK_TOKENS["waldur"], MOCK_TOKENS["waldur_support"], MOCK_TOKENS["prefactor"],
-                      read_only=read_only, is_our_mock=True, resettable=True, apis=apis, skip_missing=skip_missing, _stop=stop)
+                      MOCK_TOKENS["waldur_offering_manager"], read_only=read_only, is_our_mock=True, resettable=True, apis=apis, skip_missing=skip_missing, _stop=stop)
     waldur_url = waldur_url.rstrip("/") if waldur_url else None
     prefactor_url = prefactor_url.rstrip("/") if prefactor_url else None
     return Target(
@@ -140,6 +149,7 @@ def choose_target(config) -> Target:
         option("waldur_token") or env("WALDUR_TOKEN"),
         option("waldur_support_token") or env("WALDUR_SUPPORT_TOKEN"),
         option("prefactor_token") or env("PREFACTOR_TOKEN"),
+        option("waldur_offering_manager_token") or env("WALDUR_OFFERING_MANAGER_TOKEN"),
         read_only=read_only, apis=apis, skip_missing=skip_missing,
         resettable=bool(waldur_url) and not read_only and probe_resettable(waldur_url),
     )

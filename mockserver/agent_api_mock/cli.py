@@ -17,6 +17,7 @@ import uvicorn
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 from agent_api_mock.app import create_app  # noqa: E402
 from agent_api_mock.index import DESCRIPTION, version  # noqa: E402
+from agent_api_mock.permissions import describe  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
 from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, Store, load_data_file  # noqa: E402
 
@@ -73,8 +74,7 @@ def banner(store: Store, base_url: str, admin_surface: bool) -> str:
     if admin_surface:
         lines.append(f"  admin:  {base_url}/__admin/ (reset, state, requests, faults)")
     lines.append("  Waldur tokens (Authorization: Token <key>):")
-    lines += [f"    {user.token:<16} {user.role}{' (owner of ' + str(len(user.owner_of)) + ' customer(s))' if user.owner_of else ''}"
-              for user in store.users.values()]
+    lines += [f"    {user.token:<24} {describe(user)}" for user in store.users.values()]
     lines.append("  Prefactor tokens (Authorization: Bearer <token>):")
     lines += [f"    {token}" for token in sorted(store.prefactor_tokens)]
     return "\n".join(lines)

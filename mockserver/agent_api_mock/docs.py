@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from agent_api_mock.permissions import describe
 from agent_api_spec.operations import DOCUMENTS, document, resolve
 
 PAGE = """<!DOCTYPE html>
@@ -41,8 +42,7 @@ def tokens_html(api: str, store) -> str:
         how = ("Under <b>Authorize</b>, enter the token alone: Swagger UI adds <code>Bearer </code>. "
                "The mock's tokens:")
     else:
-        rows = [f"<li><code>Authorization: Token {html.escape(user.token)}</code> ({html.escape(user.role)}"
-                f"{', owner of ' + str(len(user.owner_of)) + ' customer(s)' if user.owner_of else ''})</li>"
+        rows = [f"<li><code>Authorization: Token {html.escape(user.token)}</code> ({html.escape(describe(user))})</li>"
                 for user in store.users.values()]
         how = ("Under <b>Authorize</b>, enter the whole header value, <code>Token </code> included. "
                "The mock's tokens:")

@@ -36,7 +36,9 @@ from pathlib import Path
 
 import yaml
 
+from agent_api_mock import permissions
 from agent_api_mock.data_format import InvalidData, check
+from agent_api_mock.permissions import InvalidAssignment, RoleAssignment, User, check_assignment
 from agent_api_mock.wire import MAX_JSON_DEPTH, hex_uuid, json_depth, normalize_uuid, parse_time, utcnow, waldur_time
 
 DEFAULT_DATA = Path(__file__).parent / "data" / "default.yaml"
@@ -51,7 +53,7 @@ STALE_AFTER = timedelta(hours=24)
 
 log = logging.getLogger("mockserver")
 
-__all__ = ["InvalidData", "StateNotSaved", "Store", "load_data_file"]
+__all__ = ["InvalidData", "StateNotSaved", "Store", "User", "load_data_file"]
 
 
 class StateNotSaved(Exception):
@@ -104,22 +106,6 @@ class Change:
     def undo(self) -> None:
         for step in reversed(self._undo):
             step()
-
-@dataclass
-class User:
-    token: str
-    username: str
-    role: str  # staff | support | user
-    owner_of: frozenset[str] = frozenset()  # customer uuids
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role == "staff"
-
-    @property
-    def sees_everything(self) -> bool:
-        return self.role in ("staff", "support")
-
 
 @dataclass
 class Processor:
@@ -253,10 +239,7 @@ class Store:
         """The whole state as plain data, for encoding at once: it shares values with the store,
         so a caller that changes it copies it first."""
         return {
-            "users": [
-                {"token": u.token, "username": u.username, "role": u.role, "owner_of": sorted(u.owner_of)}
-                for u in self.users.values()
-            ],
+            "users": [_dump_user(u) for u in self.users.values()],
             "prefactor": {
                 "tokens": sorted(self.prefactor_tokens),
                 "partition_id": self.partition_id,
@@ -290,19 +273,20 @@ class Store:
         self._last_moment = moment
         return moment
 
-    # --- Waldur visibility ---------------------------------------------------------------
+    # --- Waldur visibility (agent_api_mock.permissions) ---------------------------------
 
-    def customer_of_service(self, service: Service) -> str:
-        return self.offerings[self.identities[service.identity]["offering"]]["customer"]
+    def identity_of_service(self, service: Service) -> dict:
+        return self.identities[service.identity]
 
     def can_see_service(self, user: User, service: Service) -> bool:
-        return user.sees_everything or self.customer_of_service(service) in user.owner_of
+        return permissions.sees_agent_identity(self, user, self.identity_of_service(service))
 
     def can_change_service(self, user: User, service: Service) -> bool:
-        return user.is_staff or self.customer_of_service(service) in user.owner_of
+        identity = self.identity_of_service(service)
+        return permissions.manages_offering_agent(self, user, identity["offering"], identity)
 
     def can_see_integration_status(self, user: User, status: IntegrationStatus) -> bool:
-        return user.sees_everything or self.offerings[status.offering]["customer"] in user.owner_of
+        return permissions.sees_offering(self, user, status.offering)
 
     def service(self, uuid: str) -> Service | None:
         key = normalize_uuid(uuid)
@@ -435,6 +419,28 @@ def registered_families():
     return FAMILIES
 
 
+def _parse_user(u: dict) -> User:
+    """A user and its role assignments (Waldur's shape: role_name, scope_type, scope_uuid). The
+    older keys still load: `role` (staff | support | user) and `owner_of` (customers it owns)."""
+    legacy = u.get("role", "user")
+    roles = [RoleAssignment(str(p["role_name"]), str(p["scope_type"]), _hex(p["scope_uuid"], "scope_uuid"))
+             for p in u.get("permissions", [])]
+    roles += [RoleAssignment("CUSTOMER.OWNER", "customer", _hex(c, "owner_of")) for c in u.get("owner_of", [])]
+    return User(str(u["token"]), str(u.get("username", u["token"])),
+                is_staff=bool(u.get("is_staff", legacy == "staff")), is_support=bool(u.get("is_support", legacy == "support")),
+                is_identity_manager=bool(u.get("is_identity_manager", False)),
+                managed_isds=tuple(str(isd) for isd in u.get("managed_isds", [])), roles=tuple(dict.fromkeys(roles)))
+
+
+def _dump_user(user: User) -> dict:
+    """Only what differs from a plain user, as the built-in data writes it."""
+    flags = {name: True for name in ("is_staff", "is_support", "is_identity_manager") if getattr(user, name)}
+    return {"token": user.token, "username": user.username, **flags,
+            **({"managed_isds": list(user.managed_isds)} if user.managed_isds else {}),
+            **({"permissions": [{"role_name": a.role_name, "scope_type": a.scope_type, "scope_uuid": a.scope_uuid}
+                                for a in user.roles]} if user.roles else {})}
+
+
 def _dump_identity(identity: dict) -> dict:
     return {**identity, **{name: waldur_time(identity[name]) for name in ("last_restarted", "created", "modified")}}
 
@@ -490,11 +496,7 @@ def _parse_state(data: dict) -> dict:
 
 
 def _build_state(data: dict) -> dict:
-    users = {}
-    for u in data.get("users", []):
-        role = u.get("role", "user")
-        users[str(u["token"])] = User(str(u["token"]), str(u.get("username", u["token"])), role,
-                                      frozenset(_hex(c, "owner_of") for c in u.get("owner_of", [])))
+    users = {str(u["token"]): _parse_user(u) for u in data.get("users", [])}
     prefactor = data.get("prefactor") or {}
     customers = {}
     for c in data.get("customers", []):
@@ -595,4 +597,10 @@ def _build_state(data: dict) -> dict:
             except (TypeError, ValueError) as error:  # resources.family.InvalidItem among them
                 raise InvalidData(f"{family.name}[{at}]: {error}") from None
             table[entity["uuid"]] = entity
+    for at, u in enumerate(users.values()):
+        for number, assignment in enumerate(u.roles):
+            try:
+                check_assignment(assignment, fresh)
+            except InvalidAssignment as error:
+                raise InvalidData(f"users[{at}].permissions[{number}]: {error}") from None
     return fresh

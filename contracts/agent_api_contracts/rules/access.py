@@ -13,3 +13,9 @@ SUPPORT_ALLOWED = Rule("support_accounts_read_support_only_endpoints", "Requires
                        "001_9ef0908d22537e32.txt, 003_f346a92e67d3796b.txt")
 UNKNOWN_OBJECT = Rule("unknown_uuids_are_404", 'An object the user cannot see: 404 {"detail": "No AgentService matches the given query."}',
                       "docs/sources.md#errors")
+OFFERING_MANAGER_MANAGES_AGENTS = Rule(
+    "offering_managers_manage_their_offerings_agents",
+    "resolve_offering_agent_authorization: allowed for ... 3. Offering managers (offering-scoped role): "
+    "they see their offering, its agent identities and services, and register them",
+    "docs/sources.md#authentication-and-roles (waldur-mastermind marketplace_site_agent/utils.py "
+    "resolve_offering_agent_authorization; views.py AgentIdentityViewSet.get_queryset: Offering.filter_for_user)")

@@ -3,7 +3,7 @@
 Waldur's marketplace/utils.py `refresh_integration_agent_status(request, agent_type)`: when the
 request's User-Agent contains "waldur-site-agent", its `offering_uuid` query parameter names an
 existing offering, and the caller has OFFERING.UPDATE on the offering's customer (staff and the
-customer's owners here), the offering's status of that agent type (created if missing) is set
+customer's owners), the offering's status of that agent type (created if missing) is set
 Active with `last_request_timestamp` now. Anything else skips the refresh and the read answers
 as usual. Who calls it (marketplace/views.py):
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from connexion import request
 
 from agent_api_mock.handlers.responses import mock
-from agent_api_mock.resources.common import acts_for_offering, user
+from agent_api_mock.resources.common import permitted, user
 from agent_api_mock.store import AGENT_TYPE_CODES
 from agent_api_mock.wire import normalize_uuid
 
@@ -35,6 +35,8 @@ def refresh_agent_status(agent_types: tuple[str, ...]) -> None:
         return
     offering = normalize_uuid(values[-1])  # Django's QueryDict.get answers the last value
     store = mock().store
-    if offering not in store.offerings or not acts_for_offering(user(), offering):
+    # has_permission(request, UPDATE_OFFERING, offering.customer); Waldur's IntegrationStatusCreationTest
+    # grants UPDATE_OFFERING to CustomerRole.OWNER and MANAGER for it.
+    if offering not in store.offerings or not permitted(user(), "OFFERING.UPDATE", offering, "offering.customer"):
         return
     store.refresh_integration_statuses(offering, tuple(AGENT_TYPE_CODES[label] for label in agent_types))

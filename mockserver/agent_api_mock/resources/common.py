@@ -1,4 +1,5 @@
-"""What the marketplace families share: who may see and act on an offering's objects,
+"""What the marketplace families share: who may see and act on an offering's objects
+(agent_api_mock.permissions),
 Waldur's `field=` selection, and list answers."""
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from connexion import request
 
+from agent_api_mock import permissions
 from agent_api_mock.auth import current_user
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_list_response, json_response, mock, site
@@ -20,33 +22,45 @@ def user() -> User:
     return current_user(request)
 
 
-def customer_of_offering(offering_uuid: str | None) -> str | None:
-    return mock().store.offerings[offering_uuid]["customer"] if offering_uuid else None
-
-
 def sees_offering(who: User, offering_uuid: str | None) -> bool:
-    """Staff and support see every offering's objects; a customer's owners see its offerings'."""
-    return who.sees_everything or customer_of_offering(offering_uuid) in who.owner_of
+    """Offering.filter_for_user (agent_api_mock.permissions)."""
+    return permissions.sees_offering(mock().store, who, offering_uuid)
 
 
-def acts_for_offering(who: User, offering_uuid: str | None) -> bool:
-    """What the agent does (approve orders, set backend ids, report usage) is for staff and the
-    owners of the offering's customer; support only reads."""
-    return who.is_staff or customer_of_offering(offering_uuid) in who.owner_of
+def sees_as_provider(who: User, offering_uuid: str | None) -> bool:
+    """Resource.filter_for_service_provider: what a provider's people see of its offerings' objects."""
+    return permissions.sees_as_provider(mock().store, who, offering_uuid)
 
 
-def found(table: dict, uuid: str, offering_of: Callable[[dict], str], model: str) -> dict:
-    """The object of that uuid if the caller may see it; Waldur's 404 otherwise."""
+def permitted(who: User, permission: str, offering_uuid: str | None, *paths: str) -> bool:
+    """Waldur's permission_factory(permission, paths) for an object of the offering."""
+    return permissions.permitted(mock().store, who, permission, offering_uuid, paths)
+
+
+Sees = Callable[[User, dict], bool]  # may the caller see this object (its view's queryset)?
+
+
+def provider_view(offering_of: Callable[[dict], str]) -> Sees:
+    """What the provider API shows: the objects of offerings the caller sees as a provider."""
+    return lambda who, item: sees_as_provider(who, offering_of(item))
+
+
+def found(table: dict, uuid: str, offering_of: Callable[[dict], str], model: str, sees: Sees | None = None) -> dict:
+    """The object of that uuid if the caller may see it (its view's queryset); Waldur's 404 otherwise."""
+    sees = sees or provider_view(offering_of)
     key = normalize_uuid(uuid)
     item = table.get(key) if key else None
-    if item is None or not sees_offering(user(), offering_of(item)):
+    if item is None or not sees(user(), item):
         raise waldur_detail(404, f"No {model} matches the given query.")
     return item
 
 
-def changeable(table: dict, uuid: str, offering_of: Callable[[dict], str], model: str) -> dict:
-    item = found(table, uuid, offering_of, model)
-    if not acts_for_offering(user(), offering_of(item)):
+def changeable(table: dict, uuid: str, offering_of: Callable[[dict], str], model: str, permission: str,
+               *paths: str, sees: Sees | None = None) -> dict:
+    """An object the caller sees (else 404) and holds `permission` for on one of the scope `paths`
+    (else 403): DRF's get_object, then the action's permission_factory."""
+    item = found(table, uuid, offering_of, model, sees)
+    if not permitted(user(), permission, offering_of(item), *paths):
         raise waldur_detail(403, PERMISSION_DENIED)
     return item
 
@@ -81,8 +95,9 @@ def empty_list():
     return list_answer([], dict)
 
 
-def visible(items: Iterable[dict], offering_of: Callable[[dict], str]) -> list[dict]:
+def visible(items: Iterable[dict], offering_of: Callable[[dict], str], sees: Sees | None = None) -> list[dict]:
     who = user()
     if who.sees_everything:
         return list(items)
-    return [item for item in items if customer_of_offering(offering_of(item)) in who.owner_of]
+    sees = sees or provider_view(offering_of)
+    return [item for item in items if sees(who, item)]

@@ -9,7 +9,10 @@
 - `register_service` creates the identity's service of that name (201), or answers the one it
   has (200, with `mode` updated): that service is what the services list and the connection
   stats then show.
-- Who may write: staff and the owners of the offering's customer; support reads only.
+- Who sees and who may write: AgentIdentityViewSet.get_queryset and _can_manage_offering_agent
+  (agent_api_mock.permissions): staff, the offering's customer owners and service managers
+  (OFFERING.CREATE on the customer), its offering managers (OFFERING.UPDATE on the offering), and
+  identity managers for the identities they created; support reads only.
 """
 from __future__ import annotations
 
@@ -18,9 +21,8 @@ from connexion import request
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock.handlers.responses import mock, site
 from agent_api_mock.handlers.services import render_service
-from agent_api_mock.resources.common import (PERMISSION_DENIED, acts_for_offering, changeable, found, list_answer,
-                                             object_answer, sees_offering, user, uuid_filter, visible)
-from agent_api_mock.resources.users import uuid_of_user
+from agent_api_mock import permissions
+from agent_api_mock.resources.common import PERMISSION_DENIED, found, list_answer, object_answer, user, uuid_filter, visible
 from agent_api_mock.store import SERVICE_STATE_CODES, Service
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import hex_uuid, normalize_uuid, parse_time, waldur_time
@@ -31,6 +33,22 @@ MODEL = "AgentIdentity"
 
 def offering_of(identity: dict) -> str:
     return identity["offering"]
+
+
+def sees_identity(who, identity: dict) -> bool:
+    return permissions.sees_agent_identity(mock().store, who, identity)
+
+
+def visible_identity(uuid: str) -> dict:
+    return found(mock().store.identities, uuid, offering_of, MODEL, sees_identity)
+
+
+def manageable_identity(uuid: str) -> dict:
+    """_check_agent_identity_permission: an identity the caller sees (else 404) and manages (else 403)."""
+    identity = visible_identity(uuid)
+    if not permissions.manages_offering_agent(mock().store, user(), identity["offering"], identity):
+        raise waldur_detail(403, PERMISSION_DENIED)
+    return identity
 
 
 def render(identity: dict, base: str) -> dict:
@@ -73,12 +91,15 @@ def written(identity: dict, body: dict) -> dict:
 
 
 def offering_for_write(body: dict) -> str:
-    """The offering a create names, which the caller must be allowed to act for."""
+    """The offering a create names, which the caller must manage the agents of: an unknown offering
+    is the serializer's 400; a known one the caller may not manage is check_create_permissions' 403
+    (Waldur's AgentIdentityCreateTest.test_agent_identity_create_forbidden: project admins and
+    managers, who do not see the offering, get 403 too)."""
     store = mock().store
     offering = normalize_uuid(body.get("offering"))
-    if offering not in store.offerings or not sees_offering(user(), offering):
+    if offering not in store.offerings:
         raise waldur_field_errors({"offering": [f'Object with uuid={body.get("offering")} does not exist.']})
-    if not acts_for_offering(user(), offering):
+    if not permissions.manages_offering_agent(store, user(), offering, None):
         raise waldur_detail(403, PERMISSION_DENIED)
     return offering
 
@@ -89,11 +110,11 @@ async def marketplace_site_agent_identities_list(name=None, offering_uuid=None, 
     offerings = uuid_filter(offering_uuid)
     items = [identity for identity in mock().store.identities.values()
              if (name is None or identity["name"] == name) and (offerings is None or identity["offering"] in offerings)]
-    return list_answer(visible(items, offering_of), render, field)
+    return list_answer(visible(items, offering_of, sees_identity), render, field)
 
 
 async def marketplace_site_agent_identities_retrieve(uuid: str, field=None):
-    return object_answer(render(found(mock().store.identities, uuid, offering_of, MODEL), site()), field)
+    return object_answer(render(visible_identity(uuid), site()), field)
 
 
 async def marketplace_site_agent_identities_create():
@@ -102,13 +123,13 @@ async def marketplace_site_agent_identities_create():
     store = mock().store
     now = store.now()
     identity = written({"uuid": hex_uuid(), "offering": offering, "name": body["name"], "version": None,
-                        "last_restarted": now, "created": now, "created_by": uuid_of_user(user())}, body)
+                        "last_restarted": now, "created": now, "created_by": user().uuid}, body)
     store.put(("identities", identity))
     return object_answer(render(identity, site()), status=201)
 
 
 async def marketplace_site_agent_identities_update(uuid: str):
-    identity = changeable(mock().store.identities, uuid, offering_of, MODEL)
+    identity = manageable_identity(uuid)
     body = request_body(request)
     if normalize_uuid(body.get("offering")) != identity["offering"]:
         # Waldur's AgentIdentitySerializer.validate_offering: an identity's offering is fixed at creation.
@@ -120,7 +141,7 @@ async def marketplace_site_agent_identities_update(uuid: str):
 
 async def marketplace_site_agent_identities_register_service(uuid: str):
     store = mock().store
-    identity = changeable(store.identities, uuid, offering_of, MODEL)
+    identity = manageable_identity(uuid)
     body = request_body(request)
     existing = next((s for s in store.services_by_identity.get(identity["uuid"], []) if s.name == body["name"]), None)
     if existing is not None:

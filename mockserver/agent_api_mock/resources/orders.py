@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agent_api_mock import permissions
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.agent_status import ORDER_READ, ORDERS_LISTED, refresh_agent_status
@@ -121,6 +122,29 @@ def offering_of(order: dict) -> str:
     return mock().store.resources[order["resource"]]["offering"]
 
 
+def sees_order(who, order: dict) -> bool:
+    """OrderViewSet.get_queryset: ORDER.LIST on the order's project, its customer or the offering's customer."""
+    store = mock().store
+    resource = store.resources[order["resource"]]
+    project = store.projects.get(resource["project"]) or {}
+    return permissions.sees_order(who, resource["project"], project.get("customer"),
+                                  store.offerings[resource["offering"]]["customer"])
+
+
+# What each provider action asks (OrderViewSet `<action>_permissions`, permission_factory; the
+# paths are Waldur 8.0.5's x-permissions: 8.0.6 adds `offering` to set_state_done/erred).
+ACTION_PERMISSIONS = {
+    "approve_by_provider": ("ORDER.APPROVE", "offering.customer"),
+    "reject_by_provider": ("ORDER.REJECT", "offering.customer"),
+    "set_state_done": ("ORDER.APPROVE", "offering.customer"),
+    "set_state_erred": ("ORDER.APPROVE", "offering.customer", "offering.customer.serviceprovider"),
+}
+
+
+def changeable_order(uuid: str, action: str) -> dict:
+    return changeable(mock().store.orders, uuid, offering_of, MODEL, *ACTION_PERMISSIONS[action], sees=sees_order)
+
+
 # --- rendering ---------------------------------------------------------------------------------
 
 def render(order: dict, base: str) -> dict:
@@ -176,7 +200,7 @@ def matching_orders(offering_uuid=None, state=None, resource_uuid=None, type=Non
         and (resources is None or order["resource"] in resources)
         and (not states or order["state"] in states)
         and (not types or order["type"] in types)
-    ], offering_of)
+    ], offering_of, sees_order)
 
 
 async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=None, type=None, field=None):
@@ -186,7 +210,7 @@ async def marketplace_orders_list(offering_uuid=None, state=None, resource_uuid=
 
 async def marketplace_orders_retrieve(uuid: str, field=None):
     refresh_agent_status(ORDER_READ)
-    return object_answer(render(found(mock().store.orders, uuid, offering_of, MODEL), site()), field)
+    return object_answer(render(found(mock().store.orders, uuid, offering_of, MODEL, sees_order), site()), field)
 
 
 def move(uuid: str, action: str, *kept_fields: str) -> None:
@@ -194,7 +218,7 @@ def move(uuid: str, action: str, *kept_fields: str) -> None:
     valid (400), and the state machine must allow the move (409); `kept_fields` are the body's
     fields the order keeps (a rejection comment, an error message and traceback)."""
     store = mock().store
-    order = changeable(store.orders, uuid, offering_of, MODEL)
+    order = changeable_order(uuid, action)
     body = request_body(request)
     store.put(*transition(store, order, action, **{name: str(body.get(name) or "") for name in kept_fields}))
 

@@ -122,8 +122,22 @@ def changed(resource: dict, **fields) -> dict:
     return {**resource, **fields, "modified": waldur_time(mock().store.now())}
 
 
-def changeable_resource(uuid: str) -> dict:
-    return changeable(mock().store.resources, uuid, offering_of, MODEL)
+# What each provider action asks of the caller: Waldur's ProviderResourceViewSet
+# `<action>_permissions` (permission_factory(permission, scope paths)), as Waldur 8.0.5's schema
+# publishes them (x-permissions; the newer code we read lost the entries of set_as_ok and
+# set_limits to a copy-paste slip, docs/sources.md).
+ACTION_PERMISSIONS = {
+    "set_backend_id": ("RESOURCE.SET_BACKEND_ID", "offering", "offering.customer"),
+    "set_backend_metadata": ("RESOURCE.SET_BACKEND_METADATA", "offering.customer"),
+    "set_limits": ("RESOURCE.SET_STATE", "offering.customer"),
+    "refresh_last_sync": ("RESOURCE.SET_STATE", "offering.customer"),
+    "set_as_ok": ("RESOURCE.SET_STATE", "offering.customer"),
+    "set_as_erred": ("RESOURCE.SET_STATE", "offering.customer"),
+}
+
+
+def changeable_resource(uuid: str, action: str) -> dict:
+    return changeable(mock().store.resources, uuid, offering_of, MODEL, *ACTION_PERMISSIONS[action])
 
 
 def status(message: str):
@@ -160,7 +174,7 @@ async def marketplace_provider_resources_team_list(uuid: str, field=None):
 
 
 async def marketplace_provider_resources_set_backend_id(uuid: str):
-    resource = changeable_resource(uuid)
+    resource = changeable_resource(uuid, "set_backend_id")
     backend_id = request_body(request)["backend_id"]
     mock().store.put(("resources", changed(resource, backend_id=backend_id)))
     return status("Resource backend_id has been changed." if backend_id != resource["backend_id"]
@@ -168,34 +182,34 @@ async def marketplace_provider_resources_set_backend_id(uuid: str):
 
 
 async def marketplace_provider_resources_set_limits(uuid: str):
-    resource = changeable_resource(uuid)
+    resource = changeable_resource(uuid, "set_limits")
     limits = request_body(request)["limits"]
     mock().store.put(("resources", changed(resource, limits=dict(limits))))
     return status("Resource limits have been updated.")
 
 
 async def marketplace_provider_resources_set_backend_metadata(uuid: str):
-    resource = changeable_resource(uuid)
+    resource = changeable_resource(uuid, "set_backend_metadata")
     metadata = request_body(request)["backend_metadata"]
     mock().store.put(("resources", changed(resource, backend_metadata=dict(metadata))))
     return status("Resource backend metadata has been updated.")
 
 
 async def marketplace_provider_resources_refresh_last_sync(uuid: str):
-    resource = changeable_resource(uuid)
+    resource = changeable_resource(uuid, "refresh_last_sync")
     now = waldur_time(mock().store.now())
     mock().store.put(("resources", {**resource, "last_sync": now, "modified": now}))
     return status("Resource last sync has been refreshed.")
 
 
 async def marketplace_provider_resources_set_as_ok(uuid: str):
-    resource = changeable_resource(uuid)
+    resource = changeable_resource(uuid, "set_as_ok")
     mock().store.put(("resources", changed(resource, state="OK", error_message="")))
     return status("Resource has been marked as OK.")
 
 
 async def marketplace_provider_resources_set_as_erred(uuid: str):
-    resource = changeable_resource(uuid)
+    resource = changeable_resource(uuid, "set_as_erred")
     body = request_body(request)
     mock().store.put(("resources", changed(resource, state="Erred", error_message=str(body.get("error_message") or ""),
                                           error_traceback=str(body.get("error_traceback") or ""))))

@@ -22,10 +22,11 @@ from decimal import Decimal, InvalidOperation
 
 from connexion import request
 
+from agent_api_mock import permissions
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock.handlers.responses import headers_only, json_response, mock
-from agent_api_mock.resources.common import (PERMISSION_DENIED, acts_for_offering, changeable, empty_list, list_answer,
-                                             sees_offering, user, uuid_filter, visible)
+from agent_api_mock.resources.common import (PERMISSION_DENIED, changeable, empty_list, list_answer,
+                                             permitted, sees_as_provider, user, uuid_filter, visible)
 from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import hex_uuid, normalize_uuid, parse_time, waldur_time
@@ -140,6 +141,20 @@ def offering_of_user_usage(user_usage: dict) -> str:
 
 # --- handlers ----------------------------------------------------------------------------------
 
+def sees_usage(who, usage: dict) -> bool:
+    """ComponentUsageViewSet's queryset (GenericRoleFilter): the resource's consumers
+    (ResourceQuerySet.filter_for_user) and its provider see its usages. Waldur's
+    marketplace/tests/test_component_usage_permissions.py: owner, admin, manager, provider_owner
+    and provider_manager list their resource's usages; other customers' owners and unrelated
+    users do not."""
+    resource = mock().store.resources[usage["resource"]]
+    return permissions.sees_resource(mock().store, who, resource) or sees_as_provider(who, resource["offering"])
+
+
+def sees_user_usage(who, user_usage: dict) -> bool:
+    return sees_usage(who, mock().store.component_usages[user_usage["component_usage"]])
+
+
 def day_filter(name: str, value: str | None) -> date | None:
     """A date filter; django-filter's 400 for one that is no date, nothing for an empty one."""
     if not value:
@@ -200,7 +215,7 @@ def matching_usages(billing_period=None, o=None, **filters) -> list[dict]:
     matches = usage_matcher(**filters)
     chosen = [usage for usage in store.component_usages.values()
               if matches(usage) and (period is None or usage["billing_period"] == period)]
-    return ordered(visible(chosen, offering_of_usage), o, usage_key)
+    return ordered(visible(chosen, offering_of_usage, sees_usage), o, usage_key)
 
 
 async def marketplace_component_usages_list(resource_uuid=None, resource=None, offering_uuid=None, project_uuid=None,
@@ -253,10 +268,10 @@ async def marketplace_component_usages_set_usage():
     store = mock().store
     body = request_body(request)
     resource = store.resources.get(normalize_uuid(body.get("resource")))
-    if resource is None or not sees_offering(user(), resource["offering"]):
+    # ComponentUsageCreateSerializer.resource: SlugRelatedField(queryset=Resource.objects.all()), so
+    # any existing resource passes validation, whoever asks.
+    if resource is None:
         raise waldur_field_errors({"resource": [f'Object with uuid={body.get("resource")} does not exist.']})
-    if not acts_for_offering(user(), resource["offering"]):
-        raise waldur_detail(403, PERMISSION_DENIED)
     refuse_usage_report(resource, body, store.now())
     when = waldur_time(parse_time(body["date"])) if body.get("date") else waldur_time(store.now())
     period = month_start(when)
@@ -275,13 +290,19 @@ async def marketplace_component_usages_set_usage():
                  "usage": value, "description": str(item.get("description", "")), "date": when,
                  "recurring": bool(item.get("recurring", False)), "modified": now}
         changes.append(("component_usages", usage))
+    # ComponentUsageViewSet.set_usage, after serializer.is_valid: RESOURCE.SET_USAGE on the offering's
+    # customer or the offering (test_usage.py test_other_user_can_not_submit_usage_via_api: 403).
+    if not permitted(user(), "RESOURCE.SET_USAGE", resource["offering"], "offering.customer", "offering"):
+        raise waldur_detail(403, PERMISSION_DENIED)
     store.put(*changes)
     return json_response({"detail": "Usage has been reported."}, status=201)
 
 
 async def marketplace_component_usages_set_user_usages(uuid: str):
     store = mock().store
-    usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage")
+    # set_user_usage_permissions: permission_factory(SET_RESOURCE_USAGE, [resource.offering, resource.offering.customer])
+    usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage", "RESOURCE.SET_USAGE",
+                       "offering", "offering.customer", sees=sees_usage)
     body = request_body(request)
     now = waldur_time(store.now())
     old = {u["username"]: u for u in store.component_user_usages.values() if u["component_usage"] == usage["uuid"]}
@@ -308,7 +329,9 @@ async def marketplace_component_usages_set_user_usage(uuid: str):
     description "Created for user usage backfill" when missing. An existing user usage of the
     username gets the new usage only (its `user` stays); a new one takes `user` too."""
     store = mock().store
-    usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage")
+    # set_user_usage_permissions: as set_user_usages'
+    usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage", "RESOURCE.SET_USAGE",
+                       "offering", "offering.customer", sees=sees_usage)
     body = request_body(request)
     try:
         value = amount(body.get("usage", 0), "usage")
@@ -356,7 +379,7 @@ def matching_user_usages(component_usage__billing_period=None, username=None, o=
         if (matches(usage) and (period is None or usage["billing_period"] == period)
                 and (username is None or user_usage["username"] == username)):
             chosen.append(user_usage)
-    return ordered(visible(chosen, offering_of_user_usage), o, user_usage_key)
+    return ordered(visible(chosen, offering_of_user_usage, sees_user_usage), o, user_usage_key)
 
 
 async def marketplace_component_user_usages_list(resource_uuid=None, resource=None, offering_uuid=None,

@@ -1,31 +1,39 @@
 """`GET /api/users/me/`: the caller, as the agent prints it at start-up, and `GET /api/version/`."""
 from __future__ import annotations
 
-import uuid as uuidlib
-
 from agent_api_mock.handlers.responses import mock, site
 from agent_api_mock.resources.common import object_answer, user
+from agent_api_mock.permissions import SCOPE_TABLES, RoleAssignment
 from agent_api_mock.store import User
 
 USERS_PATH = "/api/users/"
 # The Waldur release whose behaviour the mock follows (waldur-api-client 8.x).
 WALDUR_VERSION = "8.0.0"
-USER_NAMESPACE = uuidlib.UUID("5b2c1d1e-8f0a-4c51-9a4e-2d8c3f7b6a10")
 
 
 def uuid_of_user(who: User) -> str:
-    """Users in the data have no uuid of their own: one derived from the username, stable across starts."""
-    return uuidlib.uuid5(USER_NAMESPACE, who.username).hex
+    return who.uuid
 
 
-def permission(customer: dict) -> dict:
-    """An owner's role on a customer, as Waldur lists the caller's roles."""
-    return {"role_name": "CUSTOMER.OWNER", "scope_type": "customer", "scope_uuid": customer["uuid"],
-            "scope_name": customer["name"], "customer_uuid": customer["uuid"], "customer_name": customer["name"]}
+def customer_of_scope(store, assignment: RoleAssignment) -> dict:
+    """PermissionSerializer's `scope.customer`: a customer is its own."""
+    table = getattr(store, SCOPE_TABLES[assignment.scope_type])
+    scope = table[assignment.scope_uuid]
+    return store.customers[scope["uuid"] if assignment.scope_type == "customer" else scope["customer"]]
 
 
-def render(who: User, base: str, customers: dict) -> dict:
-    key = uuid_of_user(who)
+def permission(store, assignment: RoleAssignment) -> dict:
+    """One role of the caller, as Waldur's PermissionSerializer lists it in users/me `permissions`
+    (the fields of waldur-api-client's MePermission). A service provider's name is its customer's."""
+    customer = customer_of_scope(store, assignment)
+    scope = getattr(store, SCOPE_TABLES[assignment.scope_type])[assignment.scope_uuid]
+    return {"role_name": assignment.role_name, "scope_type": assignment.scope_type,
+            "scope_uuid": assignment.scope_uuid, "scope_name": scope.get("name", customer["name"]),
+            "customer_uuid": customer["uuid"], "customer_name": customer["name"]}
+
+
+def render(who: User, base: str, store) -> dict:
+    key = who.uuid
     return {
         "url": f"{base}{USERS_PATH}{key}/",
         "uuid": key,
@@ -33,14 +41,17 @@ def render(who: User, base: str, customers: dict) -> dict:
         "full_name": who.username,
         "email": "",
         "is_staff": who.is_staff,
-        "is_support": who.role == "support",
+        "is_support": who.is_support,
         "is_active": True,
-        "permissions": [permission(customers[uuid]) for uuid in sorted(who.owner_of) if uuid in customers],
+        # Waldur's User schema (8.0.5): the identity manager flag and the ISDs it manages.
+        "is_identity_manager": who.is_identity_manager,
+        "managed_isds": list(who.managed_isds),
+        "permissions": [permission(store, assignment) for assignment in who.roles],
     }
 
 
 async def users_me_retrieve(field=None):
-    return object_answer(render(user(), site(), mock().store.customers), field)
+    return object_answer(render(user(), site(), mock().store), field)
 
 
 async def version_retrieve():

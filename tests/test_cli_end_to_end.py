@@ -120,8 +120,9 @@ def test_the_command_is_up_quickly(mock_server):
 def test_the_command_prints_where_it_listens_and_every_token(mock_server):
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", mock_server.base_url)
     assert not mock_server.base_url.endswith(":0")
-    for token, role in [("waldur-staff", "staff"), ("waldur-support", "support"), ("waldur-owner", "user"),
-                        ("waldur-user", "user")]:
+    for token, role in [("waldur-staff", "staff"), ("waldur-support", "support"), ("waldur-owner", "CUSTOMER.OWNER"),
+                        ("waldur-user", "no role"), ("waldur-offering-manager", "OFFERING.MANAGER"),
+                        ("waldur-identity-manager", "identity manager")]:
         assert re.search(rf"^\s+{token}\s+{role}\b", mock_server.banner, re.MULTILINE), token
     assert "Authorization: Token <key>" in mock_server.banner
     assert re.search(r"^\s+prefactor-dev$", mock_server.banner, re.MULTILINE)

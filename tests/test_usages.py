@@ -1,6 +1,7 @@
 """Component usages (resources/usages.py): what set_usage reports is what the usage list shows."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -67,8 +68,9 @@ def test_a_component_the_offering_does_not_have_is_refused(client):
 
 
 def test_only_staff_and_the_offerings_owner_report_usage(client):
-    assert (set_usage(client, {"cpu": Decimal(1)}, headers=SUPPORT).json()) == PERMISSION_DENIED
-    assert set_usage(client, {"cpu": Decimal(1)}, headers=USER).json() == PERMISSION_DENIED  # a known resource
+    today = f"{datetime.now(timezone.utc).date().isoformat()}T00:00:00Z"  # the date rules pass; only the role is wrong
+    assert (set_usage(client, {"cpu": Decimal(1)}, date=today, headers=SUPPORT).json()) == PERMISSION_DENIED
+    assert set_usage(client, {"cpu": Decimal(1)}, date=today, headers=USER).json() == PERMISSION_DENIED  # a known resource
     assert usages_of(client) == {}
 
 

@@ -17,6 +17,7 @@ import collections
 import functools
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -30,15 +31,21 @@ from agent_api_spec.operations import Operation, documented
 REMEMBERED = 2_000  # per kind of object a sequence judge remembers
 
 
+# 19 digits in a row: maybe an integer beyond 64 bits, which orjson reads as a float (json.loads
+# keeps it exact), so such a body goes to json.loads.
+LONG_NUMBER = re.compile(rb"\d{19}")
+
+
 def parse(content: bytes) -> object:
     """A JSON body, or MISSING: what json.loads reads, by orjson where it can (a few times faster;
-    it refuses integers beyond 64 bits and NaN, which json.loads then reads)."""
+    it refuses NaN and turns integers beyond 64 bits into floats, which json.loads reads exactly)."""
     if not content.strip():
         return MISSING
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        pass
+    if not LONG_NUMBER.search(content):
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(content)
     except (ValueError, UnicodeDecodeError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from connexion import request
 
+from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock.handlers.responses import mock, site
 from agent_api_mock.handlers.services import render_service
@@ -30,6 +31,7 @@ def offering_of(identity: dict) -> str:
     return identity["offering"]
 
 
+@renders("AgentIdentity")
 def render(identity: dict, base: str) -> dict:
     services = mock().store.services_by_identity.get(identity["uuid"], [])
     return {

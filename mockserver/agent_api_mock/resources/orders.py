@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
@@ -103,6 +104,7 @@ def offering_of(order: dict) -> str:
 
 # --- rendering ---------------------------------------------------------------------------------
 
+@renders("Order")
 def render(order: dict, base: str) -> dict:
     store = mock().store
     resource = store.resources[order["resource"]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from connexion import request
 
+from agent_api_mock.blanks import renders
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
@@ -65,6 +66,7 @@ FAMILIES = (Family("projects", parse_project), Family("resources", parse_resourc
 
 # --- rendering ---------------------------------------------------------------------------------
 
+@renders("Resource")
 def render(resource: dict, base: str) -> dict:
     store = mock().store
     offering, project = store.offerings[resource["offering"]], store.projects[resource["project"]]
@@ -103,6 +105,7 @@ def render(resource: dict, base: str) -> dict:
     }
 
 
+@renders("ProjectUser")
 def render_member(member: dict, base: str) -> dict:
     return {"url": f"{base}/api/users/{member['uuid']}/", "uuid": member["uuid"], "username": member["username"],
             "full_name": member["full_name"], "role": member["role"], "expiration_time": None,

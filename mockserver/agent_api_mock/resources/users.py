@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
+from agent_api_mock.blanks import renders
 from agent_api_mock.handlers.responses import mock, site
 from agent_api_mock.resources.common import object_answer, user
 from agent_api_mock.store import User
@@ -24,6 +25,7 @@ def permission(customer: dict) -> dict:
             "scope_name": customer["name"], "customer_uuid": customer["uuid"], "customer_name": customer["name"]}
 
 
+@renders("UserMe")
 def render(who: User, base: str, customers: dict) -> dict:
     key = uuid_of_user(who)
     return {

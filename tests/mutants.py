@@ -579,9 +579,9 @@ VARIANTS = [
     Variant("new_agent_can_be_reinstated", "invariant", "a pending agent offers reinstate",
             wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
                 lambda o: o["details"]["available_actions"].update(reinstate=True) if "details" in o else None))),
-    Variant("connection_stats_show_stale_states", "invariant", "connection stats show every service as ACTIVE",
+    Variant("connection_stats_show_stale_states", "invariant", "connection stats show every service as Active",
             wrapped(RewriteResponses, when=path_has(CONNECTION_STATS), body=only_success(
-                lambda o: [service.update(state="ACTIVE") for agent in o.get("agents", []) for service in agent["services"]]))),
+                lambda o: [service.update(state="Active") for agent in o.get("agents", []) for service in agent["services"]]))),
     Variant("agent_ids_repeat", "invariant", "every agent gets the same id",
             patched(agents, "fresh_id", repeating_ids)),
     Variant("agent_name_not_echoed", "invariant", "agent names come back upper-cased",

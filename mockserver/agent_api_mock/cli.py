@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> None:
     if argv[:1] == ["proxy"]:  # `mockserver proxy ...`: the validating proxy of the contract suites
         from agent_api_contracts.proxy.cli import main as proxy
         return proxy(argv[1:])
+    if argv[:1] == ["drift"]:  # `mockserver drift SCHEMA`: our spec against a Waldur schema
+        from agent_api_spec.drift import main as drift
+        sys.exit(drift(argv[1:]))
     try:
         serve(parse_args(argv))
     except KeyboardInterrupt:

@@ -86,7 +86,9 @@ def render_offering(offering: dict, base: str) -> dict:
         "components": [render_component(c, offering) for c in offering.get("components", [])],
         "plugin_options": offering.get("plugin_options", {}),
         "partitions": [],
-        "plans": [render_plan(p, base) for p in store.plans.values() if p["offering"] == offering["uuid"]],
+        # BaseProviderPlan (an offering's plans) types minimal_price a number, ProviderPlanDetails a string.
+        "plans": [{**render_plan(p, base), "minimal_price": 0.0}
+                  for p in store.plans.values() if p["offering"] == offering["uuid"]],
     }
 
 
@@ -135,7 +137,7 @@ def render_plan(plan: dict, base: str) -> dict:
         "quotas": plan["quotas"],
         "resources_count": sum(r.get("plan") == plan["uuid"] for r in mock().store.resources.values()),
         "plan_type": "usage-based",
-        "minimal_price": 0.0,
+        "minimal_price": "0.00",
     }
 
 

@@ -36,8 +36,6 @@ def contradictions(differences):
     return [d for d in differences if d.verdict == "contradiction"]
 
 
-@pytest.mark.xfail(strict=True, reason="contradictions still await a Waldur-code citation or a spec fix "
-                                       "(run `mockserver drift`); strict: this fails once they are gone")
 def test_our_spec_has_no_unexplained_contradiction_with_waldur_8_0_5():
     assert contradictions(compare(OURS, REFERENCE_DOC)) == []
 

@@ -62,7 +62,9 @@ def blank(node: dict, depth: int = 0) -> object:
         return None
     choices = node.get("oneOf") or node.get("anyOf")
     if choices:
-        branches = [flattened(choice) for choice in choices]
+        # A branch inherits what its parent says (`type: string` with `anyOf: [{format: email}, ...]`).
+        shared = {key: value for key, value in node.items() if key not in ("oneOf", "anyOf")}
+        branches = [{**shared, **flattened(choice)} for choice in choices]
         if any(branch.get("nullable") or branch.get("enum") == [None] for branch in branches):
             return None
         return blank(branches[0], depth + 1)

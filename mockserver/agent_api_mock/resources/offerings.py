@@ -86,8 +86,7 @@ def render_offering(offering: dict, base: str) -> dict:
         "components": [render_component(c, offering) for c in offering.get("components", [])],
         "plugin_options": offering.get("plugin_options", {}),
         "partitions": [],
-        # BaseProviderPlan (an offering's plans) types minimal_price a number, ProviderPlanDetails a string.
-        "plans": [{**render_plan(p, base), "minimal_price": 0.0}
+        "plans": [render_plan(p, base)
                   for p in store.plans.values() if p["offering"] == offering["uuid"]],
     }
 
@@ -137,7 +136,7 @@ def render_plan(plan: dict, base: str) -> dict:
         "quotas": plan["quotas"],
         "resources_count": sum(r.get("plan") == plan["uuid"] for r in mock().store.resources.values()),
         "plan_type": "usage-based",
-        "minimal_price": "0.00",
+        "minimal_price": "0.00",  # spec MinimalPrice: what the 8.1.2 clients read
     }
 
 

@@ -623,6 +623,13 @@ VARIANTS = [
             wrapped(RewriteResponses, when=EVERY_REQUEST, headers=with_header(b"x-request-id", b"0f8a9c"))),
     Variant("not_resettable", "harmless", "no /__admin/ surface, so the suite cannot reset it",
             lambda: create_app(admin_surface=False)),
+    Variant("waldur_8_0_5_without_later_fields", "harmless",
+            "a Waldur 8.0.5 server: identities without created_by, integration statuses without agent_type "
+            "(both added in 8.0.6; reported under field_added_after_server_version, not failed)",
+            lambda: RewriteResponses(
+                RewriteResponses(create_app(), when=path_has(IDENTITIES),
+                                 body=only_success(lambda o: o.pop("created_by", None))),
+                when=path_has(STATUSES), body=only_success(lambda o: o.pop("agent_type", None)))),
 ]
 BY_NAME = {variant.name: variant for variant in VARIANTS}
 assert len(BY_NAME) == len(VARIANTS)

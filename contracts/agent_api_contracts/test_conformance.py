@@ -82,7 +82,6 @@ def conformance_schema(api: str, base_url: str, authorization: str, target, prof
 FOUND: dict[str, dict[str, list[str]]] = {}  # document title -> path template -> uuids found under it
 
 
-@schemathesis.hook("before_call")
 def json_of(response) -> object:
     """The answer's JSON, None when it is none (for the drift findings, never a failure)."""
     try:
@@ -91,6 +90,7 @@ def json_of(response) -> object:
         return None
 
 
+@schemathesis.hook("before_call")
 def name_found_objects(context, case, kwargs):
     """A valid uuid in the path becomes one of a found object (chosen by the case's content, so a
     replay sends the same one); schemas the suite did not make are left alone."""

@@ -11,7 +11,8 @@ from connexion import request
 
 from agent_api_mock.blanks import renders
 from agent_api_mock.handlers.responses import json_response, mock, site
-from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
+from agent_api_mock.resources.common import (changeable, found, list_answer, object_answer, plan_fields, provider_fields,
+                                             uuid_filter, visible)
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import waldur_time
@@ -100,8 +101,12 @@ def render(resource: dict, base: str) -> dict:
         "project_slug": project["slug"],
         "customer_uuid": customer["uuid"],
         "customer_name": customer["name"],
+        **plan_fields(plan, base),
         "plan_uuid": plan["uuid"] if plan else None,
         "plan_name": plan["name"] if plan else None,
+        **provider_fields(store, offering),
+        # ResourceSerializer.is_usage_based: offering.is_usage_based, a component billed by usage.
+        "is_usage_based": any(c.get("billing_type") == "usage" for c in offering.get("components", [])),
     }
 
 

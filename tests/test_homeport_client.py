@@ -10,6 +10,7 @@ node_modules, git-ignored); the client is unpacked beside the registry's package
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -62,6 +63,12 @@ def checker() -> Path:
         pytest.skip(f"HomePort's client is not here: neither $WALDUR_JS_CLIENT_TGZ nor ../shared/vendor/{CLIENT_TGZ}")
     if not (shutil.which("node") and shutil.which("npm")):
         pytest.skip("node and npm are needed to run HomePort's client")
+    with open(HOMEPORT / "package.json") as lock:  # pytest-xdist workers take turns installing
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _installed(package)
+
+
+def _installed(package: Path) -> Path:
     modules = HOMEPORT / "node_modules"
     if not (modules / ".package-lock.json").is_file():
         installed = run("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")

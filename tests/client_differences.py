@@ -20,6 +20,7 @@ from waldur_api_client.models import AgentConnectionInfo
 # (`legacy`/`consumer`); accept them as optional."
 # waldur-api-client 8.1.2, which waldur-site-agent 1.0.7 pins, does not know these fields at all.
 NEWER_SERVERS_ONLY = "newer Waldur servers only: not on the published page (seed 001), optional in the spec"
+ADDED_IN_8_0_6 = "added (required) in Waldur 8.0.6; an 8.0.5 server lacks it, so optional in the spec"
 CLIENT_KNOWS_NEWER_SERVERS = "user_uuid" in attrs.fields_dict(AgentConnectionInfo)
 CLIENT_REQUIRED_BUT_OPTIONAL_IN_SPEC: dict[str, dict[str, str]] = {
     "AgentConnectionStatsResponse": {
@@ -39,6 +40,14 @@ CLIENT_REQUIRED_BUT_OPTIONAL_IN_SPEC: dict[str, dict[str, str]] = {
         )
         if CLIENT_KNOWS_NEWER_SERVERS
     },
+    # Waldur 8.0.6 added these as required (shared/reference/reference-changes-8.0.6-8.0.9.md, 8.0.6:
+    # "New required property: agent_type" on GET /api/marketplace-integration-statuses/ and
+    # "New required property: created_by" on GET /api/marketplace-site-agent-identities/);
+    # waldur-api-client 8.1.2 requires them, but an 8.0.5 server sends neither (issue 19 part 5),
+    # so the spec keeps them optional and the contract suite reports their absence under
+    # `field_added_after_server_version` instead of failing.
+    "AgentIdentity": {"created_by": ADDED_IN_8_0_6},
+    "IntegrationStatusDetails": {"agent_type": ADDED_IN_8_0_6},
     "DetailedApiError": {
         "errors": "without `errors` the body is Prefactor's plain error envelope (`Error` in the spec),"
         " which the SDK reads as an ApiError; the spec's ValidationError branch does require it",

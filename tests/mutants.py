@@ -599,9 +599,9 @@ VARIANTS = [
     Variant("new_agent_can_be_reinstated", "invariant", "a pending agent offers reinstate",
             wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
                 lambda o: o["details"]["available_actions"].update(reinstate=True) if "details" in o else None))),
-    Variant("connection_stats_show_stale_states", "invariant", "connection stats show every service as ACTIVE",
+    Variant("connection_stats_show_stale_states", "invariant", "connection stats show every service as Active",
             wrapped(RewriteResponses, when=path_has(CONNECTION_STATS), body=only_success(
-                lambda o: [service.update(state="ACTIVE") for agent in o.get("agents", []) for service in agent["services"]]))),
+                lambda o: [service.update(state="Active") for agent in o.get("agents", []) for service in agent["services"]]))),
     Variant("agent_ids_repeat", "invariant", "every agent gets the same id",
             patched(agents, "fresh_id", repeating_ids)),
     Variant("agent_name_not_echoed", "invariant", "agent names come back upper-cased",
@@ -643,6 +643,13 @@ VARIANTS = [
             wrapped(RewriteResponses, when=EVERY_REQUEST, headers=with_header(b"x-request-id", b"0f8a9c"))),
     Variant("not_resettable", "harmless", "no /__admin/ surface, so the suite cannot reset it",
             lambda: create_app(admin_surface=False)),
+    Variant("waldur_8_0_5_without_later_fields", "harmless",
+            "a Waldur 8.0.5 server: identities without created_by, integration statuses without agent_type "
+            "(both added in 8.0.6; reported under field_added_after_server_version, not failed)",
+            lambda: RewriteResponses(
+                RewriteResponses(create_app(), when=path_has(IDENTITIES),
+                                 body=only_success(lambda o: o.pop("created_by", None))),
+                when=path_has(STATUSES), body=only_success(lambda o: o.pop("agent_type", None)))),
 ]
 BY_NAME = {variant.name: variant for variant in VARIANTS}
 assert len(BY_NAME) == len(VARIANTS)

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mutants import VARIANTS, Variant
+from mutants import BY_NAME, VARIANTS, Variant
 from suite_runs import Run, run_suite
 
 PARALLEL = max(1, min(4, os.cpu_count() or 1))
@@ -61,3 +61,15 @@ def test_every_failure_names_its_rule_and_gives_a_curl_line(verdicts, variant):
 def test_the_suite_passes_a_harmlessly_different_server(verdicts, variant):
     run = verdicts[variant.name]
     assert run.code == 0, f"{variant.name} ({variant.bug}) failed {run.failed_tests} (exit {run.code}):\n{run.output}"
+
+
+@pytest.mark.parametrize("variant", [BY_NAME["waldur_8_0_5_without_later_fields"]], ids=lambda v: v.name)
+def test_a_server_without_later_added_fields_passes_and_the_run_reports_them(verdicts, variant):
+    """Issue 19 part 5: a Waldur 8.0.5 server lacks fields 8.0.6 added; the suite passes it and
+    names each missing field under the drift rule `field_added_after_server_version`."""
+    run = verdicts[variant.name]
+    assert run.code == 0, run.output
+    assert "drift: reported, not failures" in run.output
+    for operation, field in (("marketplace_site_agent_identities_list", "created_by"),
+                             ("marketplace_integration_statuses_list", "agent_type")):
+        assert f"field_added_after_server_version: waldur {operation} answered without `{field}`" in run.output

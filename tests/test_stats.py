@@ -75,8 +75,10 @@ def test_the_summary_counts_what_the_agents_show(client):
     assert summary["total_queued_messages"] == sum(q["messages"] for agent in agents for q in agent["queues"])
 
 
-@pytest.mark.parametrize(("label", "shown"), [("Active", "ACTIVE"), ("Idle", "IDLE"), ("Error", "ERROR")])
-def test_a_service_state_change_shows_in_the_published_spelling(client, seed, label, shown):
+@pytest.mark.parametrize(("label", "shown"), [("Active", "Active"), ("Idle", "Idle"), ("Error", "Error")])
+def test_a_service_state_change_shows_as_the_views_label(client, seed, label, shown):
+    """AgentConnectionStatsViewSet.get answers `service.get_state_display()` (the label), not
+    the published page's upper case (marketplace_site_agent/views.py)."""
     changed = {**seed, "services": [{**service, "state": label} for service in seed["services"]]}
     load_state(client, changed)
     states = {s["state"] for agent in connection_stats(client)["agents"] for s in agent["services"]}

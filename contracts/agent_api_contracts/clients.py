@@ -25,9 +25,20 @@ class ObservedTransport(httpx.HTTPTransport):
         except httpx.TransportError as error:
             observed.current.answer(request.method, str(request.url), None)
             raise unanswered(error) from None
-        observed.current.answer(request.method, str(request.url), response.status_code)
+        observed.current.answer(request.method, str(request.url), response.status_code, body=json_body(response))
         _last[:] = [response]
         return response
+
+
+def json_body(response: httpx.Response) -> object:
+    """The answer's JSON (read here, so the caller still has it), None when it is none."""
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        response.read()
+        return response.json()
+    except (ValueError, httpx.HTTPError):
+        return None
 
 
 class ObservedClient(httpx.Client):

@@ -1,5 +1,6 @@
 """What a run saw, for its coverage report and its "checked nothing" verdict: every answer per
-operation (status counts) and every rule judged, passed or failed, per operation."""
+operation (status counts), every rule judged, passed or failed, per operation, and the drift
+findings that are no failure (fields a server lacks because a later Waldur version added them)."""
 from __future__ import annotations
 
 import functools
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from agent_api_contracts.schemas import operations
+from agent_api_contracts.versions import RULE as LATER_FIELD, missing_later_fields
 
 APIS = ("waldur", "prefactor")
 
@@ -51,11 +53,16 @@ class Observations:
         self.operations: dict[tuple[str, str], Operation] = defaultdict(Operation)
         self.skipped: list[tuple[str, str]] = []  # (check, reason)
         self.notes: list[str] = []
+        self.drift: Counter = Counter()  # (rule, api, operationId, field, version) -> answers
 
-    def answer(self, method: str, url: str, status: int | None, operation: tuple[str, str] | None = None) -> None:
+    def answer(self, method: str, url: str, status: int | None, operation: tuple[str, str] | None = None,
+               body: object = None) -> None:
         operation = operation or operation_of(method, url)
         if operation:
             self.operations[operation].statuses[status if status is not None else "no answer"] += 1
+            if body is not None and status is not None and "field=" not in urlsplit(url).query:
+                for name, version in missing_later_fields(*operation, status, body).items():
+                    self.drift[(LATER_FIELD, *operation, name, version)] += 1
 
     def rule(self, name: str, held: bool, exchanges) -> None:
         touched = {operation_of(e.request.method if hasattr(e, "status_code") else e.method,
@@ -87,7 +94,10 @@ class Observations:
                 })
         return {"operations": rows, "never_exercised": [f"{r['api']} {r['operation_id']}" for r in rows if not r["exercised"]],
                 "skipped": [{"check": check, "reason": reason} for check, reason in self.skipped],
-                "successful_answers": self.successes(), "notes": list(self.notes)}
+                "successful_answers": self.successes(), "notes": list(self.notes),
+                "drift": [{"rule": rule, "api": api, "operation_id": operation_id, "field": name, "added_in": version,
+                           "answers": count}
+                          for (rule, api, operation_id, name, version), count in sorted(self.drift.items())]}
 
     def table(self) -> list[str]:
         report = self.report()
@@ -101,6 +111,12 @@ class Observations:
         if report["never_exercised"]:
             lines.append("never exercised: " + ", ".join(report["never_exercised"]))
         return lines
+
+    def drift_lines(self) -> list[str]:
+        """One line per later field a server lacked (reported, not failed)."""
+        return [f"{finding['rule']}: {finding['api']} {finding['operation_id']} answered without `{finding['field']}` "
+                f"(added in Waldur {finding['added_in']}) {finding['answers']} time(s)"
+                for finding in self.report()["drift"]]
 
 
 # The run's observations; the plugin starts a fresh one per session.

@@ -215,6 +215,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         write(line)
     for note in observed.current.notes:
         write(note)
+    if observed.current.drift:
+        terminalreporter.section("drift: reported, not failures")
+        for line in observed.current.drift_lines():
+            write(line, yellow=True)
     if observed.current.skipped:
         terminalreporter.section("contract checks skipped")
         for check, reason in observed.current.skipped:

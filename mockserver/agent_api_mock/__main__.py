@@ -1,3 +1,5 @@
+import sys
+
 from agent_api_mock.cli import main
 
-main()
+sys.exit(main())

@@ -26,6 +26,8 @@ from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, S
 SUBCOMMANDS = {
     "proxy": ("agent_api_contracts.proxy.cli",
               "forward traffic to a real Waldur or Prefactor server and judge it against spec/"),
+    "drift": ("agent_api_spec.drift",
+              "compare spec/ with a Waldur schema (a file or a deployment's /api/schema/ URL); exit 1 on a contradiction"),
 }
 
 

@@ -73,7 +73,7 @@ def matching_statuses(agent_type=None, customer_uuid=None, o=None, offering=None
 
     def matches(item: IntegrationStatus) -> bool:
         of = store.offerings[item.offering]
-        return ((agent_type is None or item.agent_type == int(agent_type))
+        return ((agent_type is None or str(item.agent_type) == agent_type)
                 and (customer is None or of["customer"] == customer)
                 and (not slugs or of["slug"] in slugs)
                 and (parent is None or of["parent"] == parent)

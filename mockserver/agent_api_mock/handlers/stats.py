@@ -41,7 +41,7 @@ async def marketplace_site_agent_connection_stats_retrieve():
             "last_restarted": waldur_time(identity["last_restarted"]),
             **dict.fromkeys(CONSUMER_FIELDS),
             "services": [
-                {"uuid": s.uuid, "name": s.name, "state": SERVICE_STATES[s.state].upper(), "modified": waldur_time(s.modified)}
+                {"uuid": s.uuid, "name": s.name, "state": SERVICE_STATES[s.state], "modified": waldur_time(s.modified)}
                 for s in store.services.values() if s.identity == identity["uuid"]
             ],
             "event_subscriptions": [

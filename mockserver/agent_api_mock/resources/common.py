@@ -101,3 +101,22 @@ def visible(items: Iterable[dict], offering_of: Callable[[dict], str], sees: See
         return list(items)
     sees = sees or provider_view(offering_of)
     return [item for item in items if sees(who, item)]
+
+
+# --- what Waldur's serializers derive from related objects -------------------------------------
+
+def provider_fields(store, offering: dict) -> dict:
+    """The offering's provider: marketplace/serializers.py reads provider_name and provider_uuid
+    from `offering.customer` (BaseItemSerializer, ResourceSerializer)."""
+    provider = store.customers[offering["customer"]]
+    return {"provider_name": provider["name"], "provider_uuid": provider["uuid"]}
+
+
+def plan_fields(plan: dict | None, base: str) -> dict:
+    """The plan's URL, unit and description (BaseItemSerializer: `plan` as a hyperlink, plan_unit
+    from plan.unit, plan_description from plan.description); null without a plan."""
+    if plan is None:
+        return {"plan": None, "plan_unit": None, "plan_description": None}
+    return {"plan": f"{base}/api/marketplace-plans/{plan['uuid']}/", "plan_unit": plan.get("unit"),
+            "plan_description": plan.get("description", "")}
+

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from connexion import request
 
+from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock.handlers.responses import mock, site
 from agent_api_mock.handlers.services import render_service
@@ -51,6 +52,7 @@ def manageable_identity(uuid: str) -> dict:
     return identity
 
 
+@renders("AgentIdentity")
 def render(identity: dict, base: str) -> dict:
     services = mock().store.services_by_identity.get(identity["uuid"], [])
     return {

@@ -5,6 +5,7 @@ and the owners of the offering's customer.
 """
 from __future__ import annotations
 
+from agent_api_mock.blanks import renders
 from agent_api_mock.handlers.responses import mock
 from agent_api_mock.resources.common import list_answer, uuid_filter, visible
 from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
@@ -30,6 +31,7 @@ def parse_offering_user(item: dict, state: dict) -> dict:
 FAMILIES = (Family("offering_users", parse_offering_user),)
 
 
+@renders("OfferingUser")
 def render(offering_user: dict, base: str) -> dict:
     store = mock().store
     offering = store.offerings[offering_user["offering"]]

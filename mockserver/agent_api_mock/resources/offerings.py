@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
+from agent_api_mock.blanks import complete, renders
 from agent_api_mock.handlers.responses import mock, site
 from agent_api_mock.resources.common import empty_list, found, list_answer, object_answer, uuid_filter
 from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
@@ -67,6 +68,7 @@ def render_component(component: dict, offering: dict) -> dict:
             "is_prepaid": False}
 
 
+@renders("ProviderOffering")
 def render_offering(offering: dict, base: str) -> dict:
     store = mock().store
     customer = store.customers[offering["customer"]]
@@ -84,10 +86,12 @@ def render_offering(offering: dict, base: str) -> dict:
         "components": [render_component(c, offering) for c in offering.get("components", [])],
         "plugin_options": offering.get("plugin_options", {}),
         "partitions": [],
-        "plans": [render_plan(p, base) for p in store.plans.values() if p["offering"] == offering["uuid"]],
+        "plans": [render_plan(p, base)
+                  for p in store.plans.values() if p["offering"] == offering["uuid"]],
     }
 
 
+@renders("ServiceProvider")
 def render_service_provider(provider: dict, base: str) -> dict:
     store = mock().store
     customer = store.customers[provider["customer"]]
@@ -104,6 +108,7 @@ def render_service_provider(provider: dict, base: str) -> dict:
     }
 
 
+@renders("ProviderPlan")
 def render_plan(plan: dict, base: str) -> dict:
     offering = mock().store.offerings[plan["offering"]]
     components = {c["type"]: c for c in offering.get("components", [])}
@@ -131,7 +136,7 @@ def render_plan(plan: dict, base: str) -> dict:
         "quotas": plan["quotas"],
         "resources_count": sum(r.get("plan") == plan["uuid"] for r in mock().store.resources.values()),
         "plan_type": "usage-based",
-        "minimal_price": "0.00",
+        "minimal_price": "0.00",  # spec MinimalPrice: what the 8.1.2 clients read
     }
 
 
@@ -148,12 +153,12 @@ async def marketplace_provider_offerings_retrieve(uuid: str, field=None):
 async def marketplace_provider_offerings_user_attribute_config_retrieve(uuid: str):
     offering = provider_offering(uuid)
     created = waldur_time(mock().store.now())  # Waldur builds the default config on the fly
-    return object_answer({
+    return object_answer(complete("OfferingUserAttributeConfig", {
         "uuid": derived_uuid(offering["uuid"], "user-attribute-config"),
         "created": created, "modified": created,
         "exposed_fields": DEFAULT_EXPOSED_FIELDS, "is_default": True,
         "offering_uuid": offering["uuid"], "offering_name": offering["name"],
-    })
+    }))
 
 
 # The data holds no project service accounts, course accounts or SSH keys: their lists are

@@ -35,6 +35,8 @@ from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.agent_status import ORDER_READ, ORDERS_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
+from agent_api_mock.blanks import renders
+from agent_api_mock.resources.common import (plan_fields, provider_fields)
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
 from agent_api_mock.store import StateNotSaved
 from agent_api_mock.validation import request_body
@@ -147,6 +149,7 @@ def changeable_order(uuid: str, action: str) -> dict:
 
 # --- rendering ---------------------------------------------------------------------------------
 
+@renders("Order")
 def render(order: dict, base: str) -> dict:
     store = mock().store
     resource = store.resources[order["resource"]]
@@ -175,9 +178,13 @@ def render(order: dict, base: str) -> dict:
         "project_slug": project["slug"],
         "customer_uuid": customer["uuid"],
         "customer_name": customer["name"],
-        "plan": f"{base}/api/marketplace-plans/{plan['uuid']}/" if plan else None,
+        **plan_fields(plan, base),
         "plan_uuid": plan["uuid"] if plan else None,
         "plan_name": plan["name"] if plan else None,
+        # OrderDetailsSerializer: new_plan_* read the order's plan (old_plan_* a switch's former one).
+        "new_plan_uuid": plan["uuid"] if plan else None,
+        "new_plan_name": plan["name"] if plan else None,
+        **provider_fields(store, offering),
         "limits": order["limits"],
         "attributes": order["attributes"],
         "error_message": order["error_message"],

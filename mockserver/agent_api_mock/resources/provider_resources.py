@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from connexion import request
 
+from agent_api_mock.blanks import renders
 from agent_api_mock.handlers.responses import json_response, mock, site
 from agent_api_mock.resources.agent_status import RESOURCE_READ, RESOURCES_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
+from agent_api_mock.resources.common import (plan_fields, provider_fields)
 from agent_api_mock.resources.family import Family, InvalidItem, moment, optional_reference, reference, uuid_of
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import waldur_time
@@ -67,6 +69,7 @@ FAMILIES = (Family("projects", parse_project), Family("resources", parse_resourc
 
 # --- rendering ---------------------------------------------------------------------------------
 
+@renders("Resource")
 def render(resource: dict, base: str) -> dict:
     store = mock().store
     offering, project = store.offerings[resource["offering"]], store.projects[resource["project"]]
@@ -101,11 +104,16 @@ def render(resource: dict, base: str) -> dict:
         "project_slug": project["slug"],
         "customer_uuid": customer["uuid"],
         "customer_name": customer["name"],
+        **plan_fields(plan, base),
         "plan_uuid": plan["uuid"] if plan else None,
         "plan_name": plan["name"] if plan else None,
+        **provider_fields(store, offering),
+        # ResourceSerializer.is_usage_based: offering.is_usage_based, a component billed by usage.
+        "is_usage_based": any(c.get("billing_type") == "usage" for c in offering.get("components", [])),
     }
 
 
+@renders("ProjectUser")
 def render_member(member: dict, base: str) -> dict:
     return {"url": f"{base}/api/users/{member['uuid']}/", "uuid": member["uuid"], "username": member["username"],
             "full_name": member["full_name"], "role": member["role"], "expiration_time": None,

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from connexion import request
 
 from agent_api_mock import permissions
+from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock.handlers.responses import headers_only, json_response, mock
 from agent_api_mock.resources.common import (PERMISSION_DENIED, changeable, empty_list, list_answer,
@@ -111,6 +112,7 @@ def component_of(usage: dict) -> dict:
     return next((c for c in offering.get("components", []) if c["type"] == usage["type"]), {})
 
 
+@renders("ComponentUsage")
 def render_usage(usage: dict, base: str) -> dict:
     component = component_of(usage)
     return {"uuid": usage["uuid"], "created": usage["created"], "modified": usage["modified"],
@@ -120,6 +122,7 @@ def render_usage(usage: dict, base: str) -> dict:
             "billing_period": usage["billing_period"], "modified_by": None, **resource_context(usage["resource"])}
 
 
+@renders("ComponentUserUsage")
 def render_user_usage(user_usage: dict, base: str) -> dict:
     usage = mock().store.component_usages[user_usage["component_usage"]]
     return {"uuid": user_usage["uuid"], **({"user": user_usage["user"]} if user_usage["user"] else {}),

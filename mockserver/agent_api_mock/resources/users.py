@@ -1,6 +1,8 @@
 """`GET /api/users/me/`: the caller, as the agent prints it at start-up, and `GET /api/version/`."""
 from __future__ import annotations
 
+
+from agent_api_mock.blanks import renders
 from agent_api_mock.handlers.responses import mock, site
 from agent_api_mock.resources.common import object_answer, user
 from agent_api_mock.permissions import SCOPE_TABLES, RoleAssignment
@@ -32,6 +34,7 @@ def permission(store, assignment: RoleAssignment) -> dict:
             "customer_uuid": customer["uuid"], "customer_name": customer["name"]}
 
 
+@renders("UserMe")
 def render(who: User, base: str, store) -> dict:
     key = who.uuid
     return {

@@ -157,7 +157,7 @@ def test_help_lists_every_command_with_one_line_each(args):
     run = command(*args)
     assert run.returncode == 0, run.stderr
     commands = run.stdout.split("commands:\n", 1)[1].splitlines()
-    assert [line.split()[1] for line in commands] == ["[serve", "proxy", "help"], run.stdout
+    assert [line.split()[1] for line in commands] == ["[serve", "proxy", "drift", "help"], run.stdout
     assert re.match(r"  mockserver proxy \[options\] +forward traffic to a real Waldur or Prefactor server", commands[1])
     assert "--port PORT" in run.stdout and "--access-log" in run.stdout
 
@@ -168,7 +168,7 @@ def test_help_of_a_command_is_that_commands_help():
     assert run.stdout.startswith("usage: mockserver proxy") and "--upstream URL" in run.stdout
     unknown = command("help", "serve")
     assert unknown.returncode == 1 and one_line(unknown.stderr) == (
-        "mockserver help: no command 'serve'; the commands are: proxy")
+        "mockserver help: no command 'serve'; the commands are: proxy, drift")
 
 
 def test_version_prints_the_installed_version():

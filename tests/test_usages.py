@@ -120,12 +120,14 @@ def test_set_user_usage_stores_one_users_share_and_then_replaces_its_usage(clien
     set_usage(client, {"cpu": Decimal(10)})
     usage = cpu_usage_of(client, "2025-02-01")
     path = f"{USAGES}{usage['uuid']}/set_user_usage/"
-    first = client.post(path, headers=OWNER, json={"username": "alice", "usage": "6.5", "user": "u-1"})
+    first_user, second_user = (f"http://testserver/api/marketplace-offering-users/{'1' * 32}/",
+                               f"http://testserver/api/marketplace-offering-users/{'2' * 32}/")
+    first = client.post(path, headers=OWNER, json={"username": "alice", "usage": "6.5", "user": first_user})
     assert (first.status_code, first.content) == (201, b"")
-    assert client.post(path, headers=OWNER, json={"username": "alice", "usage": "7", "user": "u-2"}).status_code == 201
+    assert client.post(path, headers=OWNER, json={"username": "alice", "usage": "7", "user": second_user}).status_code == 201
     assert user_usages_of(client) == {("alice", "2025-02-01"): 7}
     listed = client.get(USER_USAGES, headers=OWNER, params={"username": "alice"}).json()
-    assert listed[0]["user"] == "u-1"  # an update changes the usage only
+    assert listed[0]["user"] == first_user  # an update changes the usage only
 
 
 def test_set_user_usage_with_a_date_goes_to_that_periods_usage_created_for_backfill(client):

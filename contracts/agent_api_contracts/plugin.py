@@ -139,6 +139,13 @@ def pytest_runtest_call(item):
         raise unreadable(error) from None
 
 
+def unreadable(error: Exception) -> rules.RuleFailure:
+    last = clients.last_response()
+    found = f"{type(error).__name__} {error} while reading " + (shown(last) if last is not None else "the answers")
+    exchanges = (last,) if last is not None else ()
+    return rules.RuleFailure([JSON_ANSWER.violation("the answer the operation documents", found, *exchanges)])
+
+
 def leaves(group: BaseExceptionGroup) -> list[BaseException]:
     return [leaf for error in group.exceptions
             for leaf in (leaves(error) if isinstance(error, BaseExceptionGroup) else [error])]

@@ -40,6 +40,7 @@ class Operation:
     passed: Counter = field(default_factory=Counter)   # rule name -> times it held
     failed: Counter = field(default_factory=Counter)   # rule name -> times it was broken
     skipped: dict = field(default_factory=dict)        # check -> reason
+    examples: dict = field(default_factory=dict)       # status -> the first exchange that got it
 
     @property
     def requests(self) -> int:
@@ -52,10 +53,17 @@ class Observations:
         self.skipped: list[tuple[str, str]] = []  # (check, reason)
         self.notes: list[str] = []
 
-    def answer(self, method: str, url: str, status: int | None, operation: tuple[str, str] | None = None) -> None:
+    def answer(self, method: str, url: str, status: int | None, operation: tuple[str, str] | None = None,
+               exchange=None) -> None:
+        """Counts an answer; `exchange` (an httpx.Response or Request, or a function that makes one)
+        is kept as the example of its status (what the hole rule shows)."""
         operation = operation or operation_of(method, url)
         if operation:
-            self.operations[operation].statuses[status if status is not None else "no answer"] += 1
+            seen = self.operations[operation]
+            key = status if status is not None else "no answer"
+            seen.statuses[key] += 1
+            if exchange is not None and key not in seen.examples:
+                seen.examples[key] = exchange() if callable(exchange) else exchange
 
     def rule(self, name: str, held: bool, exchanges) -> None:
         touched = {operation_of(e.request.method if hasattr(e, "status_code") else e.method,

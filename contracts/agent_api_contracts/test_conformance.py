@@ -14,7 +14,7 @@ from schemathesis.config import SchemathesisConfig
 from agent_api_contracts import observed
 from agent_api_contracts.documents import document, lenient_query_parameters
 from agent_api_contracts.found import FoundObjects
-from agent_api_contracts.rules.conformance import call_and_validate
+from agent_api_contracts.rules.conformance import as_httpx, call_and_validate
 
 # Checks that need a stateful run; Schemathesis runs them in test_stateful.py.
 STATEFUL_ONLY = ["use_after_free", "ensure_resource_availability"]
@@ -32,7 +32,8 @@ def conformance_schema(api: str, base_url: str, authorization: str, target, prof
 
     @schema.hook("after_call")
     def observe(context, case, response):
-        observed.current.answer(case.method, case.formatted_path, response.status_code, (api, case.operation.definition.raw.get("operationId")))
+        observed.current.answer(case.method, case.formatted_path, response.status_code,
+                                (api, case.operation.definition.raw.get("operationId")), exchange=lambda: as_httpx(response))
 
     # Generated cases (every phase) name the objects the suite found, not random uuids, so a
     # write body reaches a real object instead of stopping at 404. Unknown uuids are test_access.py's.

@@ -1,0 +1,54 @@
+"""A green run with holes is not green: every operation of the spec that the run was asked to
+check must get at least one success answer, or its rules were never checked against the API's
+data. The verdict names each such operation and the likely cause, read from what it answered."""
+from __future__ import annotations
+
+from collections import Counter
+
+from agent_api_contracts.rules import Rule, Violation
+
+SOURCE = "docs/sources.md#what-the-suites-judge"
+EVERY_OPERATION_SUCCEEDS = Rule(
+    "every_operation_gets_a_success_answer",
+    "every operation of the spec gets at least one success (2xx) answer in a run; one that never does "
+    "had none of its rules checked against the API's data", SOURCE)
+# Answers the suite provokes on purpose (no credential, a method the operation lacks, an invalid
+# request): they say nothing about why the valid requests failed.
+PROVOKED = {400, 401, 405, 413, 415, 422}
+
+
+def is_success(status) -> bool:
+    return isinstance(status, int) and 200 <= status < 300
+
+
+def likely_cause(statuses: Counter, account: str) -> str:
+    """Why an operation never succeeded, as far as its answers tell."""
+    if not statuses:
+        return "no check sent it a request"
+    telling = Counter({status: n for status, n in statuses.items() if status not in PROVOKED}) or statuses
+    if set(telling) == {404}:
+        return f"no object visible to {account}: every request named an object the server did not show (404)"
+    if set(telling) <= {401, 403}:
+        return f"every request was refused ({'/'.join(map(str, sorted(telling)))}): {account} lacks the role, or is wrong"
+    if all(status == "no answer" or (isinstance(status, int) and status >= 500) for status in telling):
+        return "every request failed on the server's side (5xx or no answer)"
+    return "every request was refused"
+
+
+def holes(rows: list[dict], examples: dict, accounts: dict[str, str]) -> list[Violation]:
+    """The verdicts of the rule over the coverage report's rows (`observed.Observations.report()`)
+    of the operations the run was asked to check; `examples[(api, operation_id)]` are exchanges
+    the operation got (one per status), `accounts[operation_id]` the credential it is called with."""
+    violations = []
+    for row in rows:
+        statuses = Counter({int(s) if s.isdigit() else s: n for s, n in row["statuses"].items()})
+        if any(is_success(status) for status in statuses):
+            continue
+        cause = likely_cause(statuses, accounts.get(row["operation_id"], "the account"))
+        shown = " ".join(f"{status}x{n}" for status, n in sorted(statuses.items(), key=str)) or "no request"
+        seen = examples.get((row["api"], row["operation_id"]), {})
+        example = next((seen[s] for s in sorted(seen, key=lambda s: (s in PROVOKED, str(s)))), None)
+        violations.append(EVERY_OPERATION_SUCCEEDS.violation(
+            f"{row['operation_id']} ({row['method']} {row['path']}) to answer 2xx at least once",
+            f"{shown}; likely cause: {cause}", *([example] if example is not None else [])))
+    return violations

@@ -158,9 +158,9 @@ def header(config, items) -> list[str]:
         where = urls[api] or ("our own mock, started on a free port" if not any(urls.values()) else "no URL")
         lines.append(f"  {api}: {where}" + ("" if api in apis else " (excluded by --api)"))
     for variable, (option, api, what) in CREDENTIALS.items():
-        enabled = sum(1 for item in items if any(FIXTURE_CREDENTIALS.get(name) == variable for name in item.fixturenames))
+        enabled = sum(1 for item in items if needs(item, variable))
         state = "found" if found[variable] else ("missing: those checks are skipped" if config.getoption("skip_missing_credentials")
-                                                 else "MISSING: those checks fail")
+                                                 else "MISSING: one failure, its checks are skipped")
         lines.append(f"  {variable}: {state}; enables {enabled} checks ({what})")
     lines.append(f"  profile: {config.getoption('contract_profile')}" + ("; read-only" if config.getoption("read_only") else ""))
     return lines

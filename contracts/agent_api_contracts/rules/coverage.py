@@ -21,11 +21,14 @@ def is_success(status) -> bool:
     return isinstance(status, int) and 200 <= status < 300
 
 
-def likely_cause(statuses: Counter, account: str) -> str:
-    """Why an operation never succeeded, as far as its answers tell."""
+def likely_cause(statuses: Counter, account: str, nothing_found: bool = False) -> str:
+    """Why an operation never succeeded, as far as its answers (and the objects found) tell."""
     if not statuses:
         return "no check sent it a request"
     telling = Counter({status: n for status, n in statuses.items() if status not in PROVOKED}) or statuses
+    if set(telling) == {404} and nothing_found:
+        return (f"no object visible to {account}: no list it can read shows or names one (the suite looks in every "
+                f"list and at the objects listed objects name), and every other uuid got 404")
     if set(telling) == {404}:
         return f"no object visible to {account}: every request named an object the server did not show (404)"
     if set(telling) <= {401, 403}:
@@ -35,16 +38,17 @@ def likely_cause(statuses: Counter, account: str) -> str:
     return "every request was refused"
 
 
-def holes(rows: list[dict], examples: dict, accounts: dict[str, str]) -> list[Violation]:
+def holes(rows: list[dict], examples: dict, accounts: dict[str, str], nothing_found: set[str] = frozenset()) -> list[Violation]:
     """The verdicts of the rule over the coverage report's rows (`observed.Observations.report()`)
     of the operations the run was asked to check; `examples[(api, operation_id)]` are exchanges
-    the operation got (one per status), `accounts[operation_id]` the credential it is called with."""
+    the operation got (one per status), `accounts[operation_id]` the credential it is called with,
+    `nothing_found` the path templates under which the suite found no object."""
     violations = []
     for row in rows:
         statuses = Counter({int(s) if s.isdigit() else s: n for s, n in row["statuses"].items()})
         if any(is_success(status) for status in statuses):
             continue
-        cause = likely_cause(statuses, accounts.get(row["operation_id"], "the account"))
+        cause = likely_cause(statuses, accounts.get(row["operation_id"], "the account"), row["path"] in nothing_found)
         shown = " ".join(f"{status}x{n}" for status, n in sorted(statuses.items(), key=str)) or "no request"
         seen = examples.get((row["api"], row["operation_id"]), {})
         example = next((seen[s] for s in sorted(seen, key=lambda s: (s in PROVOKED, str(s)))), None)

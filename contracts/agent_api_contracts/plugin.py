@@ -221,20 +221,20 @@ def is_reading_error(error: Exception) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if item.nodeid not in CONTRACT_IDS:
+    if item.nodeid not in CONTRACT_IDS and not is_contract_check(item):  # Schemathesis's subtests have ids of their own
         return report
     if report.skipped and report.when in ("setup", "call"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         observed.current.skip(item.nodeid, reason.removeprefix("Skipped: "), operation_of_item(item))
-    if report.failed and call.excinfo is not None:
+    if report.failed and call.excinfo is not None and not isinstance(item, MissingCredential):
         verdicts = item.config.stash[VERDICTS]
         if isinstance(call.excinfo.value, rules.RuleFailure):
-            verdicts.failures[item.nodeid] = call.excinfo.value.violations
+            verdicts.failures[report.nodeid] = call.excinfo.value.violations
             if brief_failures(item.config):
                 path, lineno, _ = item.location
                 report.longrepr = rule_repr(call.excinfo.value, path, (lineno or 0) + 1)
         else:
-            verdicts.other[item.nodeid] = str(report.longrepr).strip().splitlines()[-1][:300] if report.longrepr else ""
+            verdicts.other[report.nodeid] = str(report.longrepr).strip().splitlines()[-1][:300] if report.longrepr else ""
     return report
 
 

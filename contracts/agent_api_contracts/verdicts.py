@@ -10,6 +10,7 @@ import pytest
 from _pytest._code.code import ReprFileLocation
 
 from agent_api_contracts.rules import RuleFailure, Violation
+from agent_api_contracts.rules.coverage import EVERY_OPERATION_SUCCEEDS
 from agent_api_contracts.target import CREDENTIALS, SKIP_MISSING
 
 
@@ -67,8 +68,7 @@ class Verdicts:
 
     def summary(self, checked_nothing: bool) -> list[str]:
         """The verdict, in a few lines, for the top of the run's summary."""
-        holes = [v for violations in self.failures.values() for v in violations
-                 if v.rule.name == "every_operation_gets_a_success_answer"]
+        holes = [v for violations in self.failures.values() for v in violations if v.rule == EVERY_OPERATION_SUCCEEDS]
         lines = []
         if checked_nothing:
             lines.append("FAILED: checked nothing: no operation ever answered with success (2xx), so no rule was checked against the "
@@ -77,8 +77,7 @@ class Verdicts:
         for variable in sorted(self.missing):
             lines.append(f"FAILED: {variable} is missing; the checks it would enable were skipped (credentials::{variable})")
         if holes:
-            lines.append(f"FAILED: {len(holes)} operation(s) never answered with success "
-                         f"(every_operation_gets_a_success_answer):")
+            lines.append(f"FAILED: {len(holes)} operation(s) never answered with success ({EVERY_OPERATION_SUCCEEDS.name}):")
             lines += [f"  {violation.expected.split(' to answer')[0]}: {violation.found}" for violation in holes[:12]]
             lines += [f"  ... and {len(holes) - 12} more"] if len(holes) > 12 else []
         counts = self.by_rule()

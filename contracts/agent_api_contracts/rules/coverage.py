@@ -26,8 +26,8 @@ def likely_cause(statuses: Counter, account: str, nothing_found: bool = False) -
     if not statuses:
         return "no check sent it a request"
     answers = telling(statuses)
-    if set(answers) == {409}:
-        return "every request was refused for the object's state (409): no object in a state that allows it"
+    if 409 in answers and set(answers) <= {404, 409}:
+        return "every request on a found object was refused for its state (409): no object in a state that allows it"
     if set(answers) == {404} and nothing_found:
         return (f"no object visible to {account}: no list it can read shows or names one (the suite looks in every "
                 f"list and at the objects listed objects name), and every other uuid got 404")
@@ -49,7 +49,8 @@ def refused_for_state(row: dict) -> bool:
     transition (Waldur's StateValidator, docs/sources.md#orders). On a target that cannot be reset
     (staging) the run's own writes may have used up such objects; that is no hole of the server."""
     statuses = Counter({int(s) if s.isdigit() else s: n for s, n in row["statuses"].items()})
-    return not any(map(is_success, statuses)) and set(telling(statuses)) == {409}
+    answers = telling(statuses)  # 404s beside them: the checks' own unknown uuids
+    return not any(map(is_success, statuses)) and 409 in answers and set(answers) <= {404, 409}
 
 
 def holes(rows: list[dict], examples: dict, accounts: dict[str, str], nothing_found: set[str] = frozenset()) -> list[Violation]:

@@ -105,7 +105,7 @@ class Observations:
             rules = row["rules"]
             lines.append(f"{row['method'] + ' ' + row['path']:<70} {row['requests']:>5}  {statuses:<24} "
                          f"{len(rules['run'])}/{len(rules['passed'])}/{len(rules['failed'])}/{len(rules['skipped'])}")
-            lines += [f"{'':8}failed: {name}" for name in rules["failed"]]
+            lines += [f"{'':8}failed: {', '.join(rules['failed'])}"] if rules["failed"] else []
         if report["never_exercised"]:
             lines.append("never exercised: " + ", ".join(report["never_exercised"]))
         return lines

@@ -45,7 +45,7 @@ def render(data: dict) -> str:
            f"<title>{escape(data.get('title', 'contract report'))}</title><style>{STYLE}</style></head><body>",
            f"<h1>{escape(data.get('title', 'contract report'))}</h1>",
            f'<p class="muted">written {escape(datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))}; '
-           f"{len(operations)} operations, {len(failures)} failure(s)</p>"]
+           f"{len(operations)} operations, {len(failures)} violation(s)</p>"]
     if data.get("lead"):
         out.append('<ul class="lead" id="verdict">' + "".join(
             f'<li class="{"failed" if line.startswith("FAILED") else ""}">{escape(line)}</li>' for line in data["lead"]) + "</ul>")
@@ -56,7 +56,7 @@ def render(data: dict) -> str:
     out.append(f'<h2 id="never-succeeded">Never answered 2xx ({len(no_success)})</h2>')
     out.append(_operation_list(no_success, statuses=True) if no_success else
                '<p class="passed">Every exercised operation answered 2xx at least once.</p>')
-    out.append(f'<h2 id="failures">Failures ({len(failures)})</h2>')
+    out.append(f'<h2 id="failures">Failures ({len(failures)} violations)</h2>')
     out += [_failure(failure) for failure in failures] or ['<p class="passed">No rule was broken.</p>']
     out.append('<h2 id="operations">Operations</h2><table><tr><th>operation</th><th>statuses seen</th>'
                "<th>rules run</th><th>passed</th><th>failed</th></tr>")

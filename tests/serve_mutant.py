@@ -1,6 +1,7 @@
 """Serve one variant of tests/mutants.py (or, as NAME `mock`, the plain mock) on a free loopback port:
-`python tests/serve_mutant.py NAME`.
+`python tests/serve_mutant.py NAME` (`mock DATA.json`: the plain mock seeded with that data).
 Prints `listening on http://127.0.0.1:PORT` once it accepts connections."""
+import json
 import logging
 import sys
 import warnings
@@ -21,5 +22,8 @@ class Announcing(uvicorn.Server):
 
 
 if __name__ == "__main__":
-    app = create_app() if sys.argv[1] == "mock" else BY_NAME[sys.argv[1]].build()
+    if sys.argv[1] == "mock":
+        app = create_app(json.loads(open(sys.argv[2], encoding="utf-8").read()) if len(sys.argv) > 2 else None)
+    else:
+        app = BY_NAME[sys.argv[1]].build()
     Announcing(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")).run()

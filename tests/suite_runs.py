@@ -30,9 +30,10 @@ class Run:
 
 
 @contextlib.contextmanager
-def serving(server: str) -> Iterator[str]:
-    """Serves `server` (a variant of tests/mutants.py, or `mock`) in a process of its own; yields its URL."""
-    process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "serve_mutant.py"), server],
+def serving(server: str, data: Path | None = None) -> Iterator[str]:
+    """Serves `server` (a variant of tests/mutants.py, or `mock`, seeded with `data` if given) in a
+    process of its own; yields its URL."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "serve_mutant.py"), server, *([str(data)] if data else [])],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT / "tests")
     try:
         line = process.stdout.readline()
@@ -44,9 +45,9 @@ def serving(server: str) -> Iterator[str]:
 
 
 def run_suite(server: str, report: Path, *args: str, credentials: dict | None = None, cwd: Path | None = None,
-              target: str = "agent_api_contracts") -> Run:
+              target: str = "agent_api_contracts", data: Path | None = None) -> Run:
     """Serves `server` (a variant of tests/mutants.py, or `mock`) and runs the suite against it."""
-    with serving(server) as url:
+    with serving(server, data) as url:
         env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "WALDUR_", "PREFACTOR_"))}
         env.update(CREDENTIALS if credentials is None else credentials, CONTRACTS_PROFILE="quick")
         started = time.monotonic()

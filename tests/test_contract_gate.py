@@ -12,24 +12,32 @@ import sys
 from agent_api_contracts.schemas import operations
 from suite_runs import CREDENTIALS, run_suite
 
-RULE_FAILURE = "agent_api_contracts.rules.RuleFailure"
+# A failure's message is its first violation's rule (its JUnit message and the short summary's line).
+RULE_FAILURE = re.compile(r"^[a-z0-9_]+ violated")
+PYTEST_TRACEBACK = re.compile(r"^(>   |_ _ _ _|\s+def test_)", re.M)
 BARE_EXCEPTION = re.compile(r"^E?\s*\|?\s*(KeyError|TypeError|IndexError|AttributeError|JSONDecodeError|json\.decoder\.JSONDecodeError|"
                             r"ValueError|httpx\.\w+|requests\.exceptions\.\w+)\b", re.M)
 
 
 def every_failure_speaks_its_rule(run):
     for test, text in run.failures.items():
-        assert text.startswith(RULE_FAILURE) and " violated" in text and "reproduce: curl " in text, f"{test}:\n{text[:3000]}"
+        assert RULE_FAILURE.match(text) and "reproduce: curl " in text, f"{test}:\n{text[:3000]}"
+        assert not PYTEST_TRACEBACK.search(text), f"{test} shows its traceback:\n{text[:3000]}"
         assert not BARE_EXCEPTION.search(text), f"{test} shows a bare Python exception:\n{text[:3000]}"
 
 
-def test_missing_credentials_fail_the_run_and_name_the_variables(tmp_path):
+def test_a_missing_credential_is_one_failure_naming_the_variable_and_the_checks_it_enables(tmp_path):
     run = run_suite("mock", tmp_path / "report.xml", credentials={})
     assert run.code == 1, run.output
+    assert sorted(run.failures) == sorted(f"credentials::{variable}" for variable in CREDENTIALS), list(run.failures)
     for variable in CREDENTIALS:
-        assert f"{variable}: MISSING: those checks fail" in run.output, run.output
-        assert any(f"set {variable}" in text for text in run.failures.values()), f"no failure names {variable}"
-    assert "--skip-missing-credentials" in run.output
+        assert f"{variable}: MISSING: one failure, its checks are skipped" in run.output, run.output
+        text = run.failures[f"credentials::{variable}"]
+        assert f"set {variable}" in text and "--skip-missing-credentials" in text, text
+        enabled = re.search(r"it would enable (\d+) checks: (.+)", text)
+        assert enabled and int(enabled.group(1)) > 0 and "test_" in enabled.group(2), text
+    verdict = run.output.split("contract verdict", 1)[1]
+    assert all(f"FAILED: {variable} is missing" in verdict for variable in CREDENTIALS), run.output
 
 
 def test_the_explicit_opt_in_skips_what_is_missing_and_lists_the_skips(tmp_path):
@@ -41,12 +49,22 @@ def test_the_explicit_opt_in_skips_what_is_missing_and_lists_the_skips(tmp_path)
     assert "test_support_only_endpoints_answer_support" in summary
 
 
-def test_a_server_that_answers_an_html_404_to_everything_fails_as_checked_nothing(tmp_path):
+def test_a_server_that_answers_an_html_404_to_everything_fails_as_checked_nothing_said_first_and_briefly(tmp_path):
     run = run_suite("html_404_everywhere", tmp_path / "report.xml")
     assert run.code == 1 and len(run.failures) > 20, run.output
-    assert "checked nothing" in run.output and "no operation ever answered with success" in run.output
     every_failure_speaks_its_rule(run)
     assert any("unknown_uuids_are_404 violated" in text and "text/html" in text for text in run.failures.values())
+    lines = run.output.splitlines()
+    summary = next(number for number, line in enumerate(lines) if line.startswith("="))  # the first section after the dots
+    verdict = next(number for number, line in enumerate(lines) if "checked nothing: no operation ever answered with success" in line)
+    assert summary <= verdict < summary + 30, "\n".join(lines[:summary + 40])
+    # Each failure is one line of the short summary: the header, the verdict, the coverage table (two
+    # lines an operation) and those lines make the output (7,388 lines before: every traceback).
+    assert "FAILURES" not in run.output and len(lines) < len(run.failures) + 2 * 47 + 80, len(lines)
+    assert "every_operation_gets_a_success_answer violated" in run.failures[HOLES]
+
+
+HOLES = "test_operations_answered::test_every_operation_gets_a_success_answer"
 
 
 def test_a_server_that_answers_an_empty_list_to_every_get_fails(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent_api_contracts import schemas
+from agent_api_contracts import citations, schemas
 from agent_api_contracts.discovery import moment
 from agent_api_contracts.rules import Rule, RuleFailure, enforce
 from agent_api_contracts.rules.answers import ANSWERED, JSON_ANSWER, dig, json_answer, objects, unanswered
@@ -26,7 +26,7 @@ def test_a_violation_names_the_rule_quotes_it_and_gives_a_curl_line_without_the_
     violation = waldur_error(answer(404, b"<html>Not Found</html>", "text/html", method="POST"), 404, RULE)[0]
     message = violation.message()
     assert message.splitlines()[0] == "unknown_uuids_are_404 violated"
-    assert '"An object the user cannot see: 404" (docs/sources.md#errors)' in message
+    assert f'"An object the user cannot see: 404" ({citations.SOURCES}#errors)' in message
     assert 'expected: 404 with {"detail": "<message>"}' in message and "found: 404 text/html: <html>Not Found</html>" in message
     assert f"after: POST {URL} -> 404" in message
     assert '-H "authorization: Token $WALDUR_TOKEN"' in message and "s3cret" not in message

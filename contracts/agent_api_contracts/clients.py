@@ -23,9 +23,10 @@ class ObservedTransport(httpx.HTTPTransport):
         try:
             response = super().handle_request(request)
         except httpx.TransportError as error:
-            observed.current.answer(request.method, str(request.url), None)
+            observed.current.answer(request.method, str(request.url), None, exchange=request)
             raise unanswered(error) from None
-        observed.current.answer(request.method, str(request.url), response.status_code, body=json_body(response))
+        observed.current.answer(request.method, str(request.url), response.status_code, body=json_body(response),
+                                exchange=response)
         _last[:] = [response]
         return response
 

@@ -42,6 +42,7 @@ class Operation:
     passed: Counter = field(default_factory=Counter)   # rule name -> times it held
     failed: Counter = field(default_factory=Counter)   # rule name -> times it was broken
     skipped: dict = field(default_factory=dict)        # check -> reason
+    examples: dict = field(default_factory=dict)       # status -> the first exchange that got it
 
     @property
     def requests(self) -> int:
@@ -56,10 +57,17 @@ class Observations:
         self.drift: Counter = Counter()  # (rule, api, operationId, field, version) -> answers
 
     def answer(self, method: str, url: str, status: int | None, operation: tuple[str, str] | None = None,
-               body: object = None) -> None:
+               body: object = None, exchange=None) -> None:
+        """Counts an answer; `exchange` (an httpx.Response or Request, or a function that makes one)
+        is kept as the example of its status (what the hole rule shows); `body` (the parsed answer)
+        is read for fields of later Waldur versions the server leaves out."""
         operation = operation or operation_of(method, url)
         if operation:
-            self.operations[operation].statuses[status if status is not None else "no answer"] += 1
+            seen = self.operations[operation]
+            key = status if status is not None else "no answer"
+            seen.statuses[key] += 1
+            if exchange is not None and key not in seen.examples:
+                seen.examples[key] = exchange() if callable(exchange) else exchange
             if body is not None and status is not None and "field=" not in urlsplit(url).query:
                 for name, version in missing_later_fields(*operation, status, body).items():
                     self.drift[(LATER_FIELD, *operation, name, version)] += 1
@@ -107,7 +115,7 @@ class Observations:
             rules = row["rules"]
             lines.append(f"{row['method'] + ' ' + row['path']:<70} {row['requests']:>5}  {statuses:<24} "
                          f"{len(rules['run'])}/{len(rules['passed'])}/{len(rules['failed'])}/{len(rules['skipped'])}")
-            lines += [f"{'':8}failed: {name}" for name in rules["failed"]]
+            lines += [f"{'':8}failed: {', '.join(rules['failed'])}"] if rules["failed"] else []
         if report["never_exercised"]:
             lines.append("never exercised: " + ", ".join(report["never_exercised"]))
         return lines

@@ -4,9 +4,12 @@ implementation.
 
 The plugin loads in every pytest run where the package is installed; everything it does beyond
 registering its options and markers happens only in sessions that collected contract checks.
-In those, a run cannot pass by checking nothing: a check whose credential is missing fails
-naming the variable (unless --skip-missing-credentials), skips are listed, a run in which no
-operation ever answered with success fails, and a coverage table ends the run."""
+In those, a run cannot pass by checking nothing: a missing credential is one failure naming the
+variable and the checks it would enable (unless --skip-missing-credentials), skips are listed, an
+operation that never answered with success fails the run (`test_operations_answered.py`), and a
+coverage table ends the run. A failure prints its rule, the docs' words, what was expected and
+found and a curl line, in a few lines (the traceback with -v or --tb=...); the summary leads with
+the verdict; --html-report writes it all as one HTML file."""
 from __future__ import annotations
 
 import json
@@ -18,9 +21,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from agent_api_contracts import clients, observed, rules, schemas
+from agent_api_contracts import clients, html_report, observed, rules, schemas
 from agent_api_contracts.rules.answers import JSON_ANSWER, shown, unanswered
-from agent_api_contracts.target import CREDENTIALS, SKIP_MISSING, choose_target, credentials_of, urls_of
+from agent_api_contracts.target import CREDENTIALS, OPTIONAL, SKIP_MISSING, choose_target, credentials_of, urls_of
+from agent_api_contracts.verdicts import MissingCredential, Verdicts, rule_repr
 
 PROFILES = {
     # Enough to catch what the mutation harness injects, in seconds per run.
@@ -39,6 +43,9 @@ JSON_VALUE_ATTRIBUTE = re.compile(r"'(list|dict|str|int|float|bool|NoneType)' ob
 CONTRACTS = pytest.StashKey[list]()
 CONTRACT_IDS: set[str] = set()
 CHECKED_NOTHING = pytest.StashKey[bool]()
+VERDICTS = pytest.StashKey[Verdicts]()
+# The check that runs last and fails on every operation that never answered with success.
+HOLES_MODULE = "agent_api_contracts.test_operations_answered"
 
 
 def pytest_addoption(parser):
@@ -58,6 +65,11 @@ def pytest_addoption(parser):
     group.addoption("--contract-profile", choices=sorted(PROFILES), default=os.environ.get("CONTRACTS_PROFILE", "full"),
                     help="how many generated cases (env CONTRACTS_PROFILE; default: full)")
     group.addoption("--coverage-json", metavar="FILE", help="write the per-operation coverage report to FILE as JSON")
+    group.addoption("--html-report", metavar="FILE", help="write the run as one self-contained HTML file: per operation "
+                    "the statuses seen and the rules run, each failure with its rule, exchange and curl line")
+    group.addoption("--expect-no-success", action="append", default=[], metavar="OPERATION_ID",
+                    help="an operation that may get no success answer in this run without failing it (repeatable, "
+                         "or comma-separated); --api and --read-only already leave out what they exclude")
 
 
 def pytest_configure(config):
@@ -69,6 +81,7 @@ def pytest_configure(config):
                               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                                      HealthCheck.function_scoped_fixture])
     config.stash[CONTRACTS] = []
+    config.stash[VERDICTS] = Verdicts()
 
 
 def is_contract_check(item) -> bool:
@@ -76,11 +89,14 @@ def is_contract_check(item) -> bool:
     return module is not None and module.__name__.startswith("agent_api_contracts.")
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(session, config, items):
     contract_items = [item for item in items if is_contract_check(item)]
     config.stash[CONTRACTS] = contract_items
     CONTRACT_IDS.clear()
     CONTRACT_IDS.update(item.nodeid for item in contract_items)
+    if not contract_items:
+        return
+    expected_no_success(config)  # an unknown operation name is a usage error before anything runs
     apis = set(config.getoption("api") or ("waldur", "prefactor"))
     read_only = config.getoption("read_only")
     for item in contract_items:
@@ -89,6 +105,46 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"--api excludes {api}"))
         if read_only and item.get_closest_marker("writes"):
             item.add_marker(pytest.mark.skip(reason="--read-only: this check changes state"))
+    for item in contract_items:
+        # The run's observations (coverage, holes, the verdict) live in one process: under
+        # pytest-xdist's --dist loadgroup the checks stay together on one worker.
+        item.add_marker(pytest.mark.xdist_group("agent_api_contracts"))
+    # An optional credential's checks skip on their own (Target.credential), naming the variable.
+    missing = [] if config.getoption("skip_missing_credentials") else \
+        [variable for variable, found in credentials_of(config).items() if not found and variable not in OPTIONAL]
+    failures = []
+    for variable in missing:
+        needing = [item for item in contract_items if needs(item, variable) and not item.get_closest_marker("skip")]
+        if not needing:
+            continue
+        for item in needing:
+            item.add_marker(pytest.mark.skip(reason=f"{variable} is missing (one failure says so: credentials::{variable})"))
+        failures.append(MissingCredential.from_parent(session, name=variable, nodeid=f"credentials::{variable}",
+                                                      variable=variable, needing=[item.nodeid for item in needing]))
+    items[:0] = failures
+    config.stash[VERDICTS].missing = {failure.variable for failure in failures}
+    config.stash[CONTRACTS] = failures + contract_items
+    CONTRACT_IDS.update(item.nodeid for item in failures)
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_holes_check_last(items):
+    """After every other check (and after any plugin that reorders them): it judges what they saw."""
+    last = [item for item in items if getattr(getattr(item, "module", None), "__name__", "") == HOLES_MODULE]
+    items[:] = [item for item in items if item not in last] + last
+
+
+def needs(item, variable: str) -> bool:
+    return any(FIXTURE_CREDENTIALS.get(name) == variable for name in getattr(item, "fixturenames", ()))
+
+
+def expected_no_success(config) -> set[str]:
+    """The operations named by --expect-no-success (repeatable, comma-separated)."""
+    named = {name.strip() for value in config.getoption("expect_no_success") for name in value.split(",") if name.strip()}
+    known = {operation_id for api in observed.APIS for operation_id in schemas.operations(api)}
+    if named - known:
+        raise pytest.UsageError(f"--expect-no-success: no operation {', '.join(sorted(named - known))} in the spec")
+    return named
 
 
 def pytest_collection_finish(session):
@@ -110,9 +166,9 @@ def header(config, items) -> list[str]:
         where = urls[api] or ("our own mock, started on a free port" if not any(urls.values()) else "no URL")
         lines.append(f"  {api}: {where}" + ("" if api in apis else " (excluded by --api)"))
     for variable, (option, api, what) in CREDENTIALS.items():
-        enabled = sum(1 for item in items if any(FIXTURE_CREDENTIALS.get(name) == variable for name in item.fixturenames))
+        enabled = sum(1 for item in items if needs(item, variable))
         state = "found" if found[variable] else ("missing: those checks are skipped" if config.getoption("skip_missing_credentials")
-                                                 else "MISSING: those checks fail")
+                                                 else "MISSING: one failure, its checks are skipped")
         lines.append(f"  {variable}: {state}; enables {enabled} checks ({what})")
     lines.append(f"  profile: {config.getoption('contract_profile')}" + ("; read-only" if config.getoption("read_only") else ""))
     return lines
@@ -174,10 +230,26 @@ def is_reading_error(error: Exception) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if report.skipped and report.when in ("setup", "call") and item.nodeid in CONTRACT_IDS:
+    if item.nodeid not in CONTRACT_IDS and not is_contract_check(item):  # Schemathesis's subtests have ids of their own
+        return report
+    if report.skipped and report.when in ("setup", "call"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         observed.current.skip(item.nodeid, reason.removeprefix("Skipped: "), operation_of_item(item))
+    if report.failed and call.excinfo is not None and not isinstance(item, MissingCredential):
+        verdicts = item.config.stash[VERDICTS]
+        if isinstance(call.excinfo.value, rules.RuleFailure):
+            verdicts.failures[report.nodeid] = call.excinfo.value.violations
+            if brief_failures(item.config):
+                path, lineno, _ = item.location
+                report.longrepr = rule_repr(call.excinfo.value, path, (lineno or 0) + 1)
+        else:
+            verdicts.other[report.nodeid] = str(report.longrepr).strip().splitlines()[-1][:300] if report.longrepr else ""
     return report
+
+
+def brief_failures(config) -> bool:
+    """A failure shows its rule, not its traceback, unless -v or an explicit --tb asks for it."""
+    return config.option.tbstyle == "auto" and config.get_verbosity() < 1
 
 
 def operation_of_item(item) -> tuple[str, str] | None:
@@ -204,6 +276,32 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if report["successful_answers"] == 0:
         session.config.stash[CHECKED_NOTHING] = True
+    verdicts = session.config.stash[VERDICTS]
+    path = session.config.getoption("html_report")
+    if path:
+        html_report.write(path, html_report.of_suite(report, verdicts, header(session.config, session.config.stash[CONTRACTS]),
+                                                     verdicts.summary(report["successful_answers"] == 0)))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_terminal_summary")
+def pytest_terminal_summary_verdict_first(terminalreporter, config):
+    """The verdict first, before the failures (and, in a run where nothing answered, instead of
+    their details: each is then one line of the short summary)."""
+    if not config.stash.get(CONTRACTS, []) or config.getoption("collectonly"):
+        return (yield)
+    checked_nothing = config.stash.get(CHECKED_NOTHING, False)
+    lines = config.stash[VERDICTS].summary(checked_nothing)
+    if lines:
+        terminalreporter.section("contract verdict (agent_api_contracts)", red=True)
+        for line in lines:
+            terminalreporter.write_line(line, red=line.startswith("FAILED"))
+        if checked_nothing and brief_failures(config):
+            config.option.tbstyle = "no"
+            terminalreporter.write_line("Each failure follows in one line; their details are in --junitxml or "
+                                        "--html-report, or run with --tb=short.")
+    if config.getoption("html_report"):
+        terminalreporter.write_line(f"HTML report: {config.getoption('html_report')}")
+    return (yield)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -221,17 +319,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             write(line, yellow=True)
     if observed.current.skipped:
         terminalreporter.section("contract checks skipped")
-        for check, reason in observed.current.skipped:
-            write(f"SKIPPED {check}: {reason}")
-    if config.stash.get(CHECKED_NOTHING, False):
-        terminalreporter.section("checked nothing")
-        write("FAILED: no operation ever answered with success (2xx), so no rule was checked against the API's data. "
-              "Check the URL (a deployment without these routes answers 404 everywhere) and the credentials.", red=True)
+        for reason, checks in skips_by_reason(observed.current.skipped):
+            write(f"SKIPPED {checks[0]}: {reason}" if len(checks) == 1 else
+                  f"SKIPPED {len(checks)} checks: {reason}: {', '.join(checks[:4])}{', ...' if len(checks) > 4 else ''}")
+
+
+def skips_by_reason(skipped: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for check, reason in skipped:
+        grouped.setdefault(reason, []).append(check)
+    return list(grouped.items())
 
 
 @pytest.fixture(scope="session")
 def target(request):
     chosen = choose_target(request.config)
+    chosen.reported_missing = frozenset(request.config.stash[VERDICTS].missing)
     yield chosen
     chosen.stop()
 

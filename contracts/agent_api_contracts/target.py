@@ -41,6 +41,7 @@ class Target:
     resettable: bool = False
     apis: tuple[str, ...] = ("waldur", "prefactor")
     skip_missing: bool = False
+    reported_missing: frozenset = frozenset()  # credentials whose absence already fails the run once
     _stop: object = field(default=None, repr=False)
 
     def reset(self) -> None:
@@ -64,6 +65,8 @@ class Target:
             option, api, what = CREDENTIALS[variable]
             if variable in OPTIONAL:
                 pytest.skip(f"this check needs {what}: set {variable} (or {option})")
+            if variable in self.reported_missing:
+                pytest.skip(f"{variable} is missing (one failure says so: credentials::{variable})")
             self.lacking(f"this check needs {what}", f"{variable} (or {option})")
         return value
 

@@ -13,8 +13,8 @@ from schemathesis.config import SchemathesisConfig
 
 from agent_api_contracts import observed
 from agent_api_contracts.documents import document, lenient_query_parameters
-from agent_api_contracts.found import path_values
-from agent_api_contracts.rules.conformance import call_and_validate
+from agent_api_contracts.found import FoundObjects
+from agent_api_contracts.rules.conformance import as_httpx, call_and_validate
 
 # Checks that need a stateful run; Schemathesis runs them in test_stateful.py.
 STATEFUL_ONLY = ["use_after_free", "ensure_resource_availability"]
@@ -28,13 +28,14 @@ def conformance_schema(api: str, base_url: str, authorization: str, target, prof
                        support_authorization: str | None = None):
     schema = schemathesis.openapi.from_dict(document(api), config=SchemathesisConfig())
     schema.config.update(base_url=base_url)
-    found = path_values(api, base_url, authorization)
+    found = FoundObjects(api, base_url, authorization)
 
     @schema.hook("after_call")
     def observe(context, case, response):
         observed.current.answer(case.method, case.formatted_path, response.status_code,
                                 (api, case.operation.definition.raw.get("operationId")),
-                                body=None if (case.query or {}).get("field") else json_of(response))
+                                body=None if (case.query or {}).get("field") else json_of(response),
+                                exchange=lambda: as_httpx(response))
 
     # Generated cases (every phase) name the objects the suite found, not random uuids, so a
     # write body reaches a real object instead of stopping at 404. Unknown uuids are test_access.py's.
@@ -79,7 +80,7 @@ def conformance_schema(api: str, base_url: str, authorization: str, target, prof
     return schema
 
 
-FOUND: dict[str, dict[str, list[str]]] = {}  # document title -> path template -> uuids found under it
+FOUND: dict[str, FoundObjects] = {}  # document title -> the objects found under each path template
 
 
 def json_of(response) -> object:
@@ -95,7 +96,7 @@ def name_found_objects(context, case, kwargs):
     """A valid uuid in the path becomes one of a found object (chosen by the case's content, so a
     replay sends the same one); schemas the suite did not make are left alone."""
     title = getattr(case.operation.schema, "raw_schema", {}).get("info", {}).get("title")
-    found = FOUND.get(title, {}).get(case.operation.path)
+    found = FOUND[title].get(case.operation.path) if title in FOUND else None
     uuid = (case.path_parameters or {}).get("uuid")
     if found and isinstance(uuid, str) and UUID.match(uuid):
         choice = zlib.crc32(repr((case.method, case.body, case.query)).encode()) % len(found)

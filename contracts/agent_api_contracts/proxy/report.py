@@ -7,6 +7,7 @@ case per operation and rule that was judged.
     FILE.json               the report
     FILE.violations.jsonl   every violation, one JSON object a line, written as they happen
     FILE.junit.xml          JUnit: <operation> x <rule> test cases of what was judged, failures carry violations
+    FILE.html               with --report FILE.html: the report as one HTML page (agent_api_contracts.html_report)
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from xml.etree import ElementTree
 
 import orjson
 
+from agent_api_contracts import html_report
 from agent_api_contracts.proxy.conformance import ERROR_FORMAT, party
 from agent_api_contracts.rules.answers import ANSWERED
 
@@ -32,8 +34,9 @@ WHERE_SHOWN = 3  # operations named per rule in the table on exit
 
 def paths_of(report: str | os.PathLike) -> tuple[Path, Path, Path]:
     path = Path(report)
-    stem = path.with_suffix("") if path.suffix == ".json" else path
-    return path, Path(f"{stem}.violations.jsonl"), Path(f"{stem}.junit.xml")
+    stem = path.with_suffix("") if path.suffix in (".json", ".html") else path
+    return path.with_suffix(".json") if path.suffix == ".html" else path, \
+        Path(f"{stem}.violations.jsonl"), Path(f"{stem}.junit.xml")
 
 
 class Report:
@@ -167,6 +170,9 @@ class Report:
         partial = junit.with_name(junit.name + ".partial")
         ElementTree.ElementTree(self.junit()).write(partial, encoding="utf-8", xml_declaration=True)
         os.replace(partial, junit)
+        if Path(self.file).suffix == ".html":  # FILE.html: the report as HTML too (FILE.json beside it)
+            html_report.write(self.file, html_report.of_proxy(self))
+            return [self.file, str(report), str(spool), str(junit)]
         return [str(report), str(spool), str(junit)]
 
     def junit(self) -> ElementTree.Element:

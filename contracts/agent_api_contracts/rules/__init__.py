@@ -17,6 +17,8 @@ from typing import Iterable, Union
 
 import httpx
 
+from agent_api_contracts.citations import cited
+
 # The credential placeholders a curl line shows instead of the secret, per Authorization scheme.
 SECRET_PLACEHOLDERS = {"Token": "$WALDUR_TOKEN", "Bearer": "$PREFACTOR_TOKEN"}
 HIDDEN_HEADERS = ("host", "content-length", "accept-encoding", "connection", "user-agent")
@@ -68,12 +70,13 @@ class Violation:
 
     def as_dict(self) -> dict:
         return {"rule": self.rule.name, "quote": self.rule.quote, "source": self.rule.source,
+                "citation": cited(self.rule.source),
                 "expected": self.expected, "found": self.found,
                 "requests": [exchange_summary(exchange) for exchange in self.responses]}
 
     def message(self) -> str:
         lines = [f"{self.rule.name} violated",
-                 f'  rule: "{self.rule.quote}" ({self.rule.source})',
+                 f'  rule: "{self.rule.quote}" ({cited(self.rule.source)})',
                  f"  expected: {self.expected}",
                  f"  found: {self.found}"]
         for exchange in self.responses:

@@ -366,7 +366,7 @@ def genome_resource(client) -> dict:
      {"backend_metadata": {"new_backend_field": "new_value"}}),
     ("set_as_erred", {}, {"state": "Erred", "error_message": ""}),
     ("set_as_erred", {"error_message": "Error occurred", "error_traceback": "Error traceback"},
-     {"state": "Erred", "error_message": "Error occurred"}),  # the mock keeps no error_traceback
+     {"state": "Erred", "error_message": "Error occurred", "error_traceback": "Error traceback"}),
 ])
 @pytest.mark.parametrize("account", ["staff", "owner"])
 def test_provider_can_act_on_resource(client, account, action, body, kept):

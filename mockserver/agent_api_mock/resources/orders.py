@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from agent_api_mock import permissions
 from agent_api_mock.errors import waldur_detail
-from agent_api_mock.handlers.responses import json_response, mock, site
+from agent_api_mock.handlers.responses import headers_only, json_response, mock, site
 from agent_api_mock.resources.agent_status import ORDER_READ, ORDERS_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.blanks import renders
@@ -223,31 +223,36 @@ async def marketplace_orders_retrieve(uuid: str, field=None):
 def move(uuid: str, action: str, *kept_fields: str) -> None:
     """An order action: the order must be one the caller may change (404/403), its body must be
     valid (400), and the state machine must allow the move (409); `kept_fields` are the body's
-    fields the order keeps (a rejection comment, an error message and traceback)."""
+    fields the order keeps (a rejection comment, an error message and traceback), trimmed as DRF's
+    CharField does (marketplace/tests/test_order_set_state.py OrderSetStateErredTest expects
+    `error_traceback.strip()`)."""
     store = mock().store
     order = changeable_order(uuid, action)
     body = request_body(request)
-    store.put(*transition(store, order, action, **{name: str(body.get(name) or "") for name in kept_fields}))
+    store.put(*transition(store, order, action, **{name: str(body.get(name) or "").strip() for name in kept_fields}))
 
+
+# Answers as the newest marketplace/views.py OrderViewSet gives them: approve_by_provider an
+# OrderInfoResponse, the other three `Response(status=HTTP_200_OK)` (no body).
 
 async def marketplace_orders_approve_by_provider(uuid: str):
     move(uuid, "approve_by_provider")
-    return json_response({"detail": "Order has been approved."})
+    return json_response({"detail": "Order has been approved and is being processed."})
 
 
 async def marketplace_orders_reject_by_provider(uuid: str):
     move(uuid, "reject_by_provider", "provider_rejection_comment")
-    return json_response({"detail": "Order has been rejected."})
+    return headers_only({})
 
 
 async def marketplace_orders_set_state_done(uuid: str):
     move(uuid, "set_state_done")
-    return json_response({"detail": "Order has been marked as done."})
+    return headers_only({})
 
 
 async def marketplace_orders_set_state_erred(uuid: str):
     move(uuid, "set_state_erred", "error_message", "error_traceback")
-    return json_response({"detail": "Order has been marked as erred."})
+    return headers_only({})
 
 
 # --- test control: POST /__admin/orders --------------------------------------------------------

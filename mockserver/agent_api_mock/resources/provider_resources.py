@@ -10,7 +10,7 @@ from __future__ import annotations
 from connexion import request
 
 from agent_api_mock.blanks import renders
-from agent_api_mock.handlers.responses import json_response, mock, site
+from agent_api_mock.handlers.responses import headers_only, json_response, mock, site
 from agent_api_mock.resources.agent_status import RESOURCE_READ, RESOURCES_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.resources.common import (plan_fields, provider_fields)
@@ -189,36 +189,48 @@ async def marketplace_provider_resources_set_backend_id(uuid: str):
                   else "Resource backend_id is not changed.")
 
 
+# The writes below follow the newest marketplace/views.py ProviderResourceViewSet (set_limits,
+# set_backend_metadata, set_as_ok, set_as_erred, refresh_last_sync): their answers and what each
+# one changes.
+
 async def marketplace_provider_resources_set_limits(uuid: str):
+    """set_limits: `resource.limits = new_limits`, stored whole. The view checks no key against the
+    offering's components (it only logs changes of limit-billed ones); docs/sources.md, set_limits."""
     resource = changeable_resource(uuid, "set_limits")
     limits = request_body(request)["limits"]
     mock().store.put(("resources", changed(resource, limits=dict(limits))))
-    return status("Resource limits have been updated.")
+    return status("The resource limits are updated")
 
 
 async def marketplace_provider_resources_set_backend_metadata(uuid: str):
     resource = changeable_resource(uuid, "set_backend_metadata")
     metadata = request_body(request)["backend_metadata"]
     mock().store.put(("resources", changed(resource, backend_metadata=dict(metadata))))
-    return status("Resource backend metadata has been updated.")
+    return status("The backend metadata is updated")
 
 
 async def marketplace_provider_resources_refresh_last_sync(uuid: str):
+    """refresh_last_sync: `last_sync = now`, 200 with no body."""
     resource = changeable_resource(uuid, "refresh_last_sync")
     now = waldur_time(mock().store.now())
     mock().store.put(("resources", {**resource, "last_sync": now, "modified": now}))
-    return status("Resource last sync has been refreshed.")
+    return headers_only({})
 
 
 async def marketplace_provider_resources_set_as_ok(uuid: str):
+    """set_as_ok: a resource already OK is left as it is; any other becomes OK with its error
+    message and traceback cleared. 200 with no body."""
     resource = changeable_resource(uuid, "set_as_ok")
-    mock().store.put(("resources", changed(resource, state="OK", error_message="")))
-    return status("Resource has been marked as OK.")
+    if resource["state"] != "OK":
+        mock().store.put(("resources", changed(resource, state="OK", error_message="", error_traceback="")))
+    return headers_only({})
 
 
 async def marketplace_provider_resources_set_as_erred(uuid: str):
+    """set_as_erred: the error message and traceback are replaced only by non-empty ones given
+    (`if serializer.validated_data.get("error_message")`); the state becomes Erred. 200, no body."""
     resource = changeable_resource(uuid, "set_as_erred")
     body = request_body(request)
-    mock().store.put(("resources", changed(resource, state="Erred", error_message=str(body.get("error_message") or ""),
-                                          error_traceback=str(body.get("error_traceback") or ""))))
-    return status("Resource has been marked as erred.")
+    given = {name: str(body[name]) for name in ("error_message", "error_traceback") if body.get(name)}
+    mock().store.put(("resources", changed(resource, state="Erred", **given)))
+    return headers_only({})

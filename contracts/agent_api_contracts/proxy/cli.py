@@ -34,9 +34,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--prefactor-upstream", metavar="URL", help="the Prefactor server (default: --upstream)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=port, default=8100, help="port to listen on (default: 8100; 0 picks a free one)")
-    parser.add_argument("--report", metavar="FILE.json",
+    parser.add_argument("--report", metavar="FILE.json|FILE.html",
                         help="write the report here on exit and on POST /__admin/report (with FILE.junit.xml "
-                             "and FILE.violations.jsonl beside it)")
+                             "and FILE.violations.jsonl beside it; FILE.html also writes FILE.json and the HTML page)")
     parser.add_argument("--fail-on-violation", action="store_true",
                         help="answer an exchange that shows a violation of the server's with 502 and its description "
                              "instead of the upstream's answer (for CI jobs that want a hard stop; a client's own "

@@ -25,6 +25,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "server_errors_expected: the test itself asks the mock for 5xx answers")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(items):
     """`python3 run.py test` spreads the tests over workers (pytest-xdist, `--dist loadgroup`); a module
     whose tests share a module-scoped fixture (a mock process, the agent's cycles, the mutation

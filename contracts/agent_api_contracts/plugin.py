@@ -89,6 +89,7 @@ def is_contract_check(item) -> bool:
     return module is not None and module.__name__.startswith("agent_api_contracts.")
 
 
+@pytest.hookimpl(tryfirst=True)  # its xdist_group marks must be there before pytest-xdist reads them
 def pytest_collection_modifyitems(session, config, items):
     contract_items = [item for item in items if is_contract_check(item)]
     config.stash[CONTRACTS] = contract_items

@@ -22,11 +22,11 @@ class ObservedTransport(httpx.HTTPTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         try:
             response = super().handle_request(request)
+            body = json_body(response)  # a connection dropped in the body fails here, as no answer
         except httpx.TransportError as error:
             observed.current.answer(request.method, str(request.url), None, exchange=request)
             raise unanswered(error) from None
-        observed.current.answer(request.method, str(request.url), response.status_code, body=json_body(response),
-                                exchange=response)
+        observed.current.answer(request.method, str(request.url), response.status_code, body=body, exchange=response)
         _last[:] = [response]
         return response
 
@@ -35,10 +35,10 @@ def json_body(response: httpx.Response) -> object:
     """The answer's JSON (read here, so the caller still has it), None when it is none."""
     if "json" not in response.headers.get("content-type", ""):
         return None
+    response.read()
     try:
-        response.read()
         return response.json()
-    except (ValueError, httpx.HTTPError):
+    except ValueError:
         return None
 
 

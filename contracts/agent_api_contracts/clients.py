@@ -25,7 +25,7 @@ class ObservedTransport(httpx.HTTPTransport):
             body = json_body(response)  # a connection dropped in the body fails here, as no answer
         except httpx.TransportError as error:
             observed.current.answer(request.method, str(request.url), None, exchange=request)
-            raise unanswered(error) from None
+            raise unanswered(error, request) from None
         observed.current.answer(request.method, str(request.url), response.status_code, body=body, exchange=response)
         _last[:] = [response]
         return response

@@ -83,12 +83,14 @@ def objects(response: httpx.Response, rule: Rule = JSON_ANSWER) -> list[dict]:
     return value
 
 
-def unanswered(error: httpx.TransportError) -> RuleFailure:
-    """A request that got no HTTP answer (reset, refused, timed out), as a failure of ANSWERED."""
+def unanswered(error: httpx.TransportError, request: httpx.Request | None = None) -> RuleFailure:
+    """A request that got no HTTP answer (reset, refused, timed out, or a body cut off), as a failure
+    of ANSWERED; `request` is the one sent, for errors that carry none (a body cut off while read)."""
     kind = "timed out" if isinstance(error, httpx.TimeoutException) else "got no answer"
     found = f"the request {kind}: {type(error).__name__}: {error}"
     try:
         request = error.request
     except RuntimeError:
-        return RuleFailure([ANSWERED.violation("an HTTP answer", found)])
+        if request is None:
+            return RuleFailure([ANSWERED.violation("an HTTP answer", found)])
     return RuleFailure([ANSWERED.violation("an HTTP answer", found, request)])

@@ -20,6 +20,7 @@ from agent_api_mock.index import DESCRIPTION, version  # noqa: E402
 from agent_api_mock.permissions import describe  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
 from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, Store, load_data_file  # noqa: E402
+from agent_api_spec.ports import port  # noqa: E402
 
 
 # name -> (the module whose main(argv) runs it, what it does in one line)
@@ -29,17 +30,6 @@ SUBCOMMANDS = {
     "drift": ("agent_api_spec.drift",
               "compare spec/ with a Waldur schema (a file or a deployment's /api/schema/ URL); exit 1 on a contradiction"),
 }
-
-
-def port(text: str) -> int:
-    """A TCP port for argparse: 0 to 65535 (0: a free one), else a clear error."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from None
-    if not 0 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"{number} is not a port number (0 to 65535; 0 picks a free one)")
-    return number
 
 
 def parser() -> argparse.ArgumentParser:

@@ -9,18 +9,7 @@ import uvicorn
 
 from agent_api_contracts.proxy.app import create_proxy
 from agent_api_contracts.proxy.upstreams import Upstreams
-
-
-def port(text: str) -> int:
-    """A TCP port for argparse: 0 to 65535 (0: a free one), else a clear error (as the mock's
-    own --port; contracts never import the mock)."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from None
-    if not 0 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"{number} is not a port number (0 to 65535; 0 picks a free one)")
-    return number
+from agent_api_spec.ports import port
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

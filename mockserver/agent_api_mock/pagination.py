@@ -35,7 +35,9 @@ def page_number_from(raw: str | None, page_count: int) -> int:
 
 def mounted_path(scope, path: str) -> str:
     """`path` with the `root_path` the app is mounted on (a session's /sessions/<name>), which
-    Starlette's `request.url` leaves out, unless the server already put it in."""
+    Starlette's `request.url` leaves out, unless the server already put it in. Waldur's links are
+    `request.build_absolute_uri()` (waldur_core/core/pagination.py, LinkHeaderPagination), which
+    keeps the prefix Django is mounted on (SCRIPT_NAME) the same way."""
     root_path = scope.get("root_path", "")
     return path if not root_path or path.startswith(root_path + "/") else root_path + path
 

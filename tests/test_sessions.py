@@ -295,3 +295,34 @@ def test_waldur_api_client_works_in_a_session_by_its_base_url_alone(app, client,
     marketplace_site_agent_services_set_statistics.sync(listed[0].uuid, client=waldur, body=body)
     assert statistics_of(Session(client, "w1"), listed[0].uuid.hex) == {"by": "client"}
     assert statistics_of(client, listed[0].uuid.hex) == seed["services"][0]["statistics"]
+
+
+# --- a backend that keeps sessions (the interface sessions.py documents) ---------------------
+
+class SqliteFilePerSession:
+    """A --state backend that keeps each named session in an SQLite file of its own: what
+    `for_session(name)` and `drop_session(name)` let a backend do."""
+
+    def __init__(self, directory):
+        self.directory = directory
+
+    def for_session(self, name: str):
+        from agent_api_mock.persistence import SqliteState
+        return SqliteState(self.directory / f"{name}.db")
+
+    def drop_session(self, name: str) -> None:
+        (self.directory / f"{name}.db").unlink()
+
+
+def test_a_backend_with_for_session_keeps_each_sessions_state_across_restarts(tmp_path, seed):
+    backend = SqliteFilePerSession(tmp_path)
+    service = seed["services"][0]["uuid"]
+    with TestClient(create_app(seed, state_backend=backend)) as client:
+        set_statistics(Session(client, "w1"), service, {"kept": 1})
+        Session(client, "w2").get("/__admin/state")
+    assert sorted(path.name for path in tmp_path.iterdir() if path.suffix == ".db") == ["w1.db", "w2.db"]
+    with TestClient(create_app(seed, state_backend=backend)) as client:
+        assert statistics_of(Session(client, "w1"), service) == {"kept": 1}
+        assert statistics_of(Session(client, "w2"), service) == statistics_of(client, service) == seed["services"][0]["statistics"]
+        assert client.delete("/__admin/sessions/w1").status_code == 204
+    assert not (tmp_path / "w1.db").exists()

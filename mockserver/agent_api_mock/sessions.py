@@ -25,7 +25,8 @@ Persistence backends: every session's Store is made by ONE factory, `SessionStat
 e.g. persistence.SqliteState) has a method `for_session(name)` returning an object with the same
 interface as SqliteState (load, replace, save, save_many, close), and an in-memory Store otherwise.
 When a session is dropped, the backend's `drop_session(name)` is called if it has one (after the
-session's durable object is closed). SqliteState has neither: with `--state FILE`, named sessions
+session's durable object is closed). A session the backend kept from an earlier run comes back
+with its saved state on its first use (it is not listed before). SqliteState has neither: with `--state FILE`, named sessions
 live in memory only, and only the default session is kept in the file.
 """
 from __future__ import annotations

@@ -326,3 +326,13 @@ def test_a_backend_with_for_session_keeps_each_sessions_state_across_restarts(tm
         assert statistics_of(Session(client, "w2"), service) == statistics_of(client, service) == seed["services"][0]["statistics"]
         assert client.delete("/__admin/sessions/w1").status_code == 204
     assert not (tmp_path / "w1.db").exists()
+
+
+def test_a_session_the_backend_cannot_open_is_a_503_and_nothing_else_changes(tmp_path, seed):
+    backend = SqliteFilePerSession(tmp_path / "no-such-directory")
+    with TestClient(create_app(seed, state_backend=backend)) as client:
+        answer = Session(client, "w1").get(SERVICES, headers=STAFF)
+        assert answer.status_code == 503
+        assert answer.json() == {"detail": "Session 'w1' could not be opened: unable to open database file"}
+        assert client.get("/__admin/sessions").json() == []
+        assert client.get(SERVICES, headers=STAFF).status_code == 200

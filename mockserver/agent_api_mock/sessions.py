@@ -31,12 +31,15 @@ live in memory only, and only the default session is kept in the file.
 """
 from __future__ import annotations
 
+import logging
 import re
 import tracemalloc
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from agent_api_mock.wire import json_bytes, utcnow, waldur_time
+
+log = logging.getLogger("mockserver")
 
 PREFIX = "/sessions/"
 NAME_PATTERN = "[A-Za-z0-9_-]{1,64}"
@@ -95,10 +98,15 @@ class SessionStates:
         self._durables[name] = durable = for_session(name)
         return self.store_class(self.seed, durable=durable)
 
-    def drop(self, name: str) -> None:
+    def close(self, name: str) -> None:
+        """Let go of the session's durable object (its saved state stays in the backend)."""
         durable = self._durables.pop(name, None)
         if durable is not None:
             durable.close()
+
+    def drop(self, name: str) -> None:
+        """Let go of the session and have the backend forget it."""
+        self.close(name)
         drop_session = getattr(self.backend, "drop_session", None)
         if drop_session is not None:
             drop_session(name)
@@ -156,17 +164,22 @@ class Sessions:
             raise SessionRefused(503, f"Session {name!r} was not created: {len(self.named)} sessions exist, the "
                                       f"most the mock keeps (mockserver --max-sessions {self.max_sessions}). Drop one "
                                       f"with DELETE /__admin/sessions/<name>, or start the mock with a higher --max-sessions.")
-        if self._bytes_per_encoded_byte is None:
-            store, taken = measured_overhead(lambda: self.states.new_store(name))
-            mock = self.make_mock(store)
-            self._bytes_per_encoded_byte = max(1.0, taken / max(1, encoded_state_bytes(mock)))
-        else:
-            mock = self.make_mock(self.states.new_store(name))
+        try:
+            if self._bytes_per_encoded_byte is None:
+                store, taken = measured_overhead(lambda: self.states.new_store(name))
+                mock = self.make_mock(store)
+                self._bytes_per_encoded_byte = max(1.0, taken / max(1, encoded_state_bytes(mock)))
+            else:
+                mock = self.make_mock(self.states.new_store(name))
+        except Exception as error:  # the state backend's own failure (a database down, a bad saved state)
+            self.states.close(name)
+            log.error("session %r could not be opened: %s", name, error)
+            raise SessionRefused(503, f"Session {name!r} could not be opened: {error}") from error
         session = Session(name, mock)
         in_use = sum(self.estimated_bytes(other) for other in self.named.values())
         needed = self.estimated_bytes(session)
         if in_use + needed > self.max_memory_bytes:
-            self.states.drop(name)
+            self.states.close(name)
             raise SessionRefused(503, f"Session {name!r} was not created: the sessions' estimated memory would be "
                                       f"{(in_use + needed) / MB:.1f} MB, over the bound (mockserver "
                                       f"--max-sessions-memory {self.max_memory_bytes / MB:g}). Drop a session with "

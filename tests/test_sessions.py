@@ -144,12 +144,14 @@ def test_the_index_links_into_the_session(w1):
     assert index["admin"] == "/sessions/w1/__admin/" and index["docs"] == "/sessions/w1/docs/"
     assert {api["openapi"] for api in index["apis"]} == {"/sessions/w1/docs/waldur/openapi.json",
                                                         "/sessions/w1/docs/prefactor/openapi.json"}
-    assert 'href="/sessions/w1/docs/"' in w1.get("/", headers={"Accept": "text/html"}).text
+    page = w1.get("/", headers={"Accept": "text/html"}).text
+    assert 'href="/sessions/w1/docs/"' in page and "Session <b>w1</b>" in page
 
 
 def test_the_docs_pages_and_documents_point_into_the_session(client, w1):
     page = w1.get("/docs/waldur/").text
     assert 'url: "/sessions/w1/docs/waldur/swagger-ui.json"' in page
+    assert '<script src="/docs/static/swagger-ui-bundle.js">' in page, "the assets, the same for all, at one place"
     assert 'href="/sessions/w1/docs/waldur/"' in w1.get("/docs/").text
     for document in ("openapi.json", "swagger-ui.json"):
         assert [server["url"] for server in w1.get(f"/docs/waldur/{document}").json()["servers"]] == ["/sessions/w1"]

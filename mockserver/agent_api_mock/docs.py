@@ -1,5 +1,6 @@
 """Swagger UI for each document in spec/, at /docs/<api>/ (the document at /docs/<api>/openapi.json).
-Under a session's prefix (/sessions/<name>/docs/...), links and the documents' server carry the prefix.
+Under a session's prefix (/sessions/<name>/docs/...), links and the documents' server carry the prefix;
+the static assets, the same for every session, are served at /docs/static/ only.
 
 The page works offline (its assets come from the swagger-ui-bundle package), lists the running
 mock's tokens as the `Authorization` header takes them, and keeps what was entered under
@@ -28,11 +29,11 @@ from agent_api_spec.operations import DOCUMENTS, document, resolve
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<link rel="stylesheet" href="{prefix}/docs/static/swagger-ui.css"></head>
+<link rel="stylesheet" href="/docs/static/swagger-ui.css"></head>
 <body><section id="mock-tokens" style="font-family: sans-serif; margin: 1em 2em">{tokens}
 <p>The OpenAPI document as it is: <a href="{prefix}/docs/{api}/openapi.json">{prefix}/docs/{api}/openapi.json</a></p></section>
 <div id="swagger-ui"></div>
-<script src="{prefix}/docs/static/swagger-ui-bundle.js"></script>
+<script src="/docs/static/swagger-ui-bundle.js"></script>
 <script>SwaggerUIBundle({{url: "{prefix}/docs/{api}/swagger-ui.json", dom_id: "#swagger-ui", persistAuthorization: true}});</script>
 </body></html>"""
 

@@ -56,9 +56,11 @@ def page(found: dict) -> str:
                    f"docs {link(api['docs'])}, document {link(api['openapi'])}</li>" for api in found["apis"])
     admin = (f"<p>Test control (reset, state, recorded requests, faults): {link(found['admin'])}</p>"
              if "admin" in found else "")
+    session = (f"<p>Session <b>{html.escape(found['session'])}</b>: a copy of the mock of its own "
+               f"(its state, recorded requests and faults)</p>" if "session" in found else "")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>mockserver</title></head>'
             f'<body style="font-family: sans-serif; margin: 1em 2em"><h1>mockserver {html.escape(found["version"])}</h1>'
-            f"<p>{html.escape(found['description'])}</p><ul>{rows}</ul><p>All docs: {link(found['docs'])}</p>"
+            f"<p>{html.escape(found['description'])}</p>{session}<ul>{rows}</ul><p>All docs: {link(found['docs'])}</p>"
             f"{admin}</body></html>\n")
 
 

@@ -86,6 +86,9 @@ def test_reset_in_a_session_resets_that_session_only(client, w1, w2, seed):
     assert w1.post("/__admin/reset").status_code == 200
     assert state_of(w1) == seed
     assert statistics_of(w2, service) == statistics_of(client, service) == {"written": 1}
+    assert client.post("/__admin/reset").status_code == 200
+    assert state_of(client) == seed
+    assert statistics_of(w2, service) == {"written": 1}, "the default session's reset is its own too"
 
 
 def test_a_state_loaded_in_a_session_is_that_sessions_only(client, w1, seed):
@@ -114,6 +117,33 @@ def test_a_named_session_starts_from_the_data_the_mock_was_started_with(seed):
     small = {**seed, "services": seed["services"][:1], "integration_statuses": []}
     with TestClient(create_app(small)) as client:
         assert state_of(Session(client, "w1")) == state_of(client) == small
+
+
+def test_parallel_workers_on_one_running_mock_each_see_their_own_writes_only(seed):
+    """What sessions are for: workers writing at the same time to one mock process, each in its
+    session, each reading back exactly what it wrote."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    from real_agent import start_mock
+    service = seed["services"][0]["uuid"]
+
+    def worker(number: int) -> list[dict]:
+        with httpx.Client(base_url=f"{base_url}/sessions/gw{number}") as session:
+            seen = []
+            for step in range(10):
+                set_statistics(session, service, {"worker": number, "step": step})
+                seen.append(statistics_of(session, service))
+            return seen
+
+    with start_mock() as base_url:
+        with ThreadPoolExecutor(4) as pool:
+            seen = list(pool.map(worker, range(4)))
+        default = httpx.get(f"{base_url}{service_path(service, None)}", headers=STAFF).json()["statistics"]
+        names = sorted(session["name"] for session in httpx.get(f"{base_url}/__admin/sessions").json())
+    assert seen == [[{"worker": number, "step": step} for step in range(10)] for number in range(4)]
+    assert default == seed["services"][0]["statistics"]
+    assert names == ["gw0", "gw1", "gw2", "gw3"]
 
 
 # --- URLs in answers carry the prefix -------------------------------------------------------

@@ -113,6 +113,14 @@ def test_a_fault_in_a_session_troubles_that_session_only(client, w1, w2):
     assert client.get("/__admin/faults").json() == []
 
 
+def test_an_order_added_through_a_sessions_admin_surface_is_that_sessions(client, w1, seed):
+    resource = seed["resources"][0]["uuid"]
+    added = w1.post("/__admin/orders", json={"resource": resource, "type": "Terminate"})
+    assert added.status_code == 201
+    assert w1.get(f"/api/marketplace-orders/{added.json()['uuid']}/", headers=STAFF).status_code == 200
+    assert client.get(f"/api/marketplace-orders/{added.json()['uuid']}/", headers=STAFF).status_code == 404
+
+
 def test_a_named_session_starts_from_the_data_the_mock_was_started_with(seed):
     small = {**seed, "services": seed["services"][:1], "integration_statuses": []}
     with TestClient(create_app(small)) as client:

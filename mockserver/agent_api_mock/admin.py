@@ -55,6 +55,7 @@ async def reset(request: Request) -> Response:
         return _error(str(error), 503)
     mock.journal.clear()
     mock.faults.pending.clear()
+    mock.events.clear()
     return _json({"detail": "State reset to the seed data."})
 
 
@@ -107,11 +108,19 @@ async def faults(request: Request) -> Response:
     return _json([fault.to_json() for fault in mock.faults.pending])
 
 
+async def events(request: Request) -> Response:
+    """GET: the events the mock's writes published, or would have published without a broker
+    (newest last, at most 1000): object_type, vhost, queue, message_id, payload, and published
+    (null without a broker, true, or false with the broker's error)."""
+    return _json(request.scope["mock"].events.entries())
+
+
 ROUTES = [
     Route("/__admin/", index, methods=["GET"]),
     Route("/__admin/reset", reset, methods=["POST"]),
     Route("/__admin/state", state, methods=["GET", "PUT"]),
     Route("/__admin/requests", requests, methods=["GET", "DELETE"]),
     Route("/__admin/faults", faults, methods=["GET", "POST", "DELETE"]),
+    Route("/__admin/events", events, methods=["GET"]),
     *resources.ADMIN_ROUTES,
 ]

@@ -24,6 +24,7 @@ from starlette.routing import Mount
 
 from agent_api_mock import admin, docs, index
 from agent_api_mock.connexion_speedups import middlewares
+from agent_api_mock.events import Events
 from agent_api_mock.auth import NOT_PROVIDED, PREFACTOR_SECURITY, WALDUR_SECURITY, WWW_AUTHENTICATE
 from agent_api_mock.errors import ApiError, error_for_path, to_connexion_response
 from agent_api_mock.handlers import handler_for
@@ -40,10 +41,12 @@ NO_CONNEXION_UI = SwaggerUIOptions(swagger_ui=False, serve_spec=False)
 
 
 class Mock:
-    """One running mock: its state, the journal of what it received, and pending faults."""
+    """One running mock: its state, the journal of what it received, pending faults, and the
+    event consumers and events its writes published (to `broker` when given)."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, broker=None):
         self.store = store
+        self.events = Events(broker)
         self.journal = Journal()
         self.faults = Faults()
         self.operations = OperationIndex()
@@ -105,9 +108,10 @@ def connexion_app(validate_responses: bool) -> AsyncApp:
 
 
 def create_app(data: dict | None = None, *, admin_surface: bool = True, validate_responses: bool = False,
-               store: Store | None = None, access_log=None) -> Starlette:
-    """`access_log`: a stream (sys.stdout) that gets a line per request; None adds no layer at all."""
-    mock = Mock(store or Store(data))
+               store: Store | None = None, access_log=None, broker=None) -> Starlette:
+    """`access_log`: a stream (sys.stdout) that gets a line per request; None adds no layer at all.
+    `broker`: a broker.Broker to provision queues on and publish events to (--rabbitmq)."""
+    mock = Mock(store or Store(data), broker)
     routes = (index.routes(admin_surface) + (admin.ROUTES if admin_surface else []) + docs.ROUTES
               + [Mount("/", app=connexion_app(validate_responses))])
     logging_layer = [Middleware(AccessLog, operations=mock.operations, stream=access_log)] if access_log else []

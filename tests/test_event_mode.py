@@ -38,7 +38,7 @@ STOMP_SETTINGS = f"""\
 """
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(autouse=True)
 def rabbitmq():
     require_rabbitmq()
 

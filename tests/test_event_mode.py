@@ -137,11 +137,14 @@ def client_with_broker():
         yield client
 
 
-def registered_queue(client) -> dict:
+def register(client):
     identity = client.get("/api/marketplace-site-agent-identities/", params={"offering_uuid": OFFERING_UUID},
                           **OWNER).json()[0]
-    answer = client.post(f"/api/marketplace-site-agent-identities/{identity['uuid']}/register_queue/", json={},
-                         **OWNER)
+    return client.post(f"/api/marketplace-site-agent-identities/{identity['uuid']}/register_queue/", json={}, **OWNER)
+
+
+def registered_queue(client) -> dict:
+    answer = register(client)
     assert answer.status_code in (200, 201), answer.text
     return answer.json()
 
@@ -199,10 +202,13 @@ def test_a_broker_stopped_mid_run_gives_503_keeps_every_write_and_is_used_again_
         assert client.post(f"/api/marketplace-orders/{order}/approve_by_provider/", **OWNER).status_code == 200
         unpublished = [e for e in client.get("/__admin/events").json() if e["payload"]["order_uuid"] == order]
         assert unpublished and all(e["published"] is False and e["error"] for e in unpublished), unpublished
+        refused = register(client)  # provision_consumer_queue's ValidationError
+        assert refused.status_code == 400 and isinstance(refused.json(), list), refused.text
     finally:
         rabbitmqctl("start_app")
     wait_for(lambda: client.get("/api/marketplace-site-agent-connection-stats/", **staff).status_code == 200,
              "connection stats to answer 200 again", 60, interval=0.5)
+    queue = registered_queue(client)  # provisioned again after the failed registration
     while take_message(queue):
         pass
     answer = client.post("/__admin/orders", json={"resource": BUILT_IN_RESOURCE, "type": "Update"})

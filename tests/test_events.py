@@ -134,3 +134,14 @@ def test_the_event_log_keeps_the_newest_events_only():
     for number in range(3):
         log.publish("o", "order", {"order_uuid": str(number)})
     assert [entry["payload"]["order_uuid"] for entry in log.entries()] == ["1", "2"]
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--rabbitmq", "http://127.0.0.1:5672/"], "expected amqp://USER:PASS@HOST:PORT/"),
+    (["--rabbitmq-management", "http://127.0.0.1:15672"], "--rabbitmq-management needs --rabbitmq"),
+])
+def test_the_command_refuses_a_broker_option_it_cannot_use(arguments, message):
+    from agent_api_mock.cli import main
+    with pytest.raises(SystemExit) as stopped:
+        main(["--port", "0", *arguments])
+    assert message in str(stopped.value.code)

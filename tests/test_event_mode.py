@@ -11,6 +11,7 @@ stops it), hence one xdist group.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -79,7 +80,7 @@ def disconnected(base_url: str) -> bool:
 
 
 def test_the_real_agent_in_event_mode_takes_an_order_published_to_its_queue_to_done(tmp_path):
-    with start_mock("--rabbitmq", AMQP_URL, "--rabbitmq-management", MANAGEMENT_URL) as base_url:
+    with start_mock("--rabbitmq", AMQP_URL, "--rabbitmq-management", MANAGEMENT_URL, "--validate-responses") as base_url:
         home = agent_home(tmp_path, base_url)
         config = home / "agent-config.yaml"
         config.write_text(config.read_text().replace("  backend_settings: {}\n", STOMP_SETTINGS + "  backend_settings: {}\n"))
@@ -133,7 +134,7 @@ def test_the_real_agent_in_event_mode_takes_an_order_published_to_its_queue_to_d
 def client_with_broker():
     from agent_api_mock.app import create_app
     from agent_api_mock.broker import Broker
-    with TestClient(create_app(broker=Broker(AMQP_URL, MANAGEMENT_URL))) as client:
+    with TestClient(create_app(broker=Broker(AMQP_URL, MANAGEMENT_URL), validate_responses=True)) as client:
         yield client
 
 
@@ -216,3 +217,34 @@ def test_a_broker_stopped_mid_run_gives_503_keeps_every_write_and_is_used_again_
     message = wait_for(lambda: take_message(queue), "the message published after the restart", 10)
     assert message["order_uuid"] == answer.json()["uuid"]
 
+
+
+def test_a_legacy_subscriptions_connection_shows_its_peer_host_state_and_bytes(client_with_broker):
+    """Waldur's view: a legacy event subscription's `rmq_connection` is the first connection of
+    the RabbitMQ user named after the subscription (peer host, connected_at, state, bytes)."""
+    from agent_api_mock.broker import Broker
+    client = client_with_broker
+    staff = {"headers": {"Authorization": f"Token {STAFF_TOKEN}"}}
+    subscription = "56f196a8d2595884a61bb429ea7fd8f6"  # the built-in subscription of agent hpc-site-agent
+    broker = Broker(AMQP_URL, MANAGEMENT_URL)
+    broker.create_user(subscription, "secret")
+    broker.assign_permissions(subscription, "/")
+
+    def rmq_connection() -> dict:
+        stats = client.get("/api/marketplace-site-agent-connection-stats/", **staff).json()
+        return next(s["rmq_connection"] for agent in stats["agents"] for s in agent["event_subscriptions"]
+                    if s["uuid"] == subscription)
+
+    connection = pika.BlockingConnection(pika.URLParameters(f"amqp://{subscription}:secret@127.0.0.1:5672/%2F"))
+    try:
+        shown = wait_for(lambda: (lambda c: c if c["connected"] and c["recv_oct"] else None)(rmq_connection()),
+                         "the subscription's connection with its byte counts", 30, interval=0.5)
+        assert shown["source_ip"] == "127.0.0.1" and shown["state"] == "running", shown
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", shown["connected_at"]), shown
+        assert isinstance(shown["send_oct"], int)
+    finally:
+        connection.close()
+        broker.delete_user(subscription)
+    wait_for(lambda: rmq_connection() == {"connected": False, "source_ip": None, "connected_at": None, "state": None,
+                                          "recv_oct": None, "send_oct": None},
+             "the subscription shown disconnected", 30, interval=0.5)

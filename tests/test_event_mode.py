@@ -85,8 +85,11 @@ def test_the_real_agent_in_event_mode_takes_an_order_published_to_its_queue_to_d
         config = home / "agent-config.yaml"
         config.write_text(config.read_text().replace("  backend_settings: {}\n", STOMP_SETTINGS + "  backend_settings: {}\n"))
         log_path = home / "agent.log"
+        # event_process also reconciles orders by polling: at its first tick, then every 60 minutes.
+        # A period longer than the epoch's age turns that off, so only a message can reach the order.
         environment = {"PYTHONPATH": str(home), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-                       "HOME": str(home), "WALDUR_SITE_AGENT_HEARTBEAT_FILE": str(home / "heartbeat")}
+                       "HOME": str(home), "WALDUR_SITE_AGENT_HEARTBEAT_FILE": str(home / "heartbeat"),
+                       "WALDUR_SITE_AGENT_RECONCILIATION_PERIOD_MINUTES": str(10 ** 9)}
         with open(log_path, "w") as log:
             agent = subprocess.Popen([str(Path(sys.executable).parent / "waldur_site_agent"), "-m", "event_process",
                                       "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, env=environment,

@@ -47,8 +47,7 @@ async def index(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     """POST: back to the seed data; the journal, pending faults, registered event queues and the
-    event log are cleared too. 503 when the
-    --state file refuses the write (nothing is changed then)."""
+    event log are cleared too. 503 when the --state file refuses the write (nothing is changed then)."""
     mock = request.scope["mock"]
     try:
         mock.store.reset()

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from agent_api_mock import pagination
+from agent_api_mock import events, pagination
 from agent_api_mock.app import create_app
 from agent_api_mock.middleware import replay
 from agent_api_mock.handlers import agents, integration_statuses, services
@@ -315,6 +315,11 @@ def registering_services_anew(original):
     return lambda: _MockWithoutServiceIndex(original())
 
 
+def provisioning_anew(original):
+    """register_queue never finds the queue still provisioned: each call makes a new RabbitMQ user (201)."""
+    return lambda self, consumer, token: False
+
+
 def approving_twice():
     """approve_by_provider accepted from executing too (the order stays executing)."""
     allowed_from, target = orders.TRANSITIONS["approve_by_provider"]
@@ -584,6 +589,9 @@ VARIANTS = [
             patched(agents, "request_body", forgetting_idempotency)),
     Variant("register_service_creates_duplicates", "persistence", "registering a service name again creates a second service",
             patched(identities, "mock", registering_services_anew)),
+    Variant("register_queue_provisions_again", "persistence",
+            "registering the queue again answers 201 with a new RabbitMQ user",
+            patched(events.Events, "_still_provisioned", provisioning_anew)),
     Variant("backend_id_lost", "persistence", "set_backend_id answers 200 but the resource keeps its old backend_id",
             patched(provider_resources, "changed", forgetting_backend_id)),
     # invariants

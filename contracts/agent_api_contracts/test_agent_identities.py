@@ -2,6 +2,8 @@
 (beyond the published pages; docs/sources.md, "Agent identities")."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +14,7 @@ from agent_api_contracts.judges.exchanges import Watching
 from agent_api_contracts.judges.identities import REGISTER_SERVICE, RegistrationsAreIdempotent
 from agent_api_contracts.rules import enforce
 from agent_api_contracts.rules.identities import (IDENTITY_KEEPS_ITS_OFFERING, IDENTITY_UPDATE_KEEPS_THE_IDENTITY,
+                                                  QUEUE_REGISTRATION_IS_IDEMPOTENT,
                                                   REGISTERED_SERVICE_IS_IN_CONNECTION_STATS, REGISTERED_SERVICE_IS_LISTED,
                                                   SERVICE_REGISTRATION_IS_IDEMPOTENT)
 
@@ -140,3 +143,23 @@ def test_a_registered_service_shows_in_the_connection_stats(waldur_manager, wald
     REGISTERED_SERVICE_IS_IN_CONNECTION_STATS.check(
         len(agents) == 1 and [s["uuid"] for s in agents[0]["services"]] == [service.json()["uuid"]],
         f"the agent in the stats: {agents}", service, stats)
+
+
+def test_registering_the_queue_again_answers_the_same_queue(waldur_manager):
+    """What waldur-site-agent 1.0.7's event_process mode does at each start."""
+    identity = new_identity(waldur_manager)
+    first = waldur_manager.post(f"{IDENTITIES}{identity['uuid']}/register_queue/", json={})
+    if first.status_code == 400 and isinstance(first.json(), list):
+        pytest.skip(f"the server's message broker refused the provisioning: {first.text[:200]}")
+    body = first.json() if first.status_code == 201 else {}
+    QUEUE_REGISTRATION_IS_IDEMPOTENT.check(
+        first.status_code == 201 and re.fullmatch(r"consumer_[0-9a-f]{32}", str(body.get("queue_name"))) is not None,
+        f"the first registration answered {first.status_code}: {first.text[:300]}", first)
+    me = waldur_manager.get("/api/users/me/")
+    QUEUE_REGISTRATION_IS_IDEMPOTENT.check(body.get("vhost") == me.json().get("uuid"),
+                                           f"vhost {body.get('vhost')!r}, the caller's uuid {me.json().get('uuid')!r}",
+                                           first, me)
+    again = waldur_manager.post(f"{IDENTITIES}{identity['uuid']}/register_queue/", json={})
+    QUEUE_REGISTRATION_IS_IDEMPOTENT.check(
+        again.status_code == 200 and again.json() == body,
+        f"registering again answered {again.status_code}: {again.text[:300]}", first, again)

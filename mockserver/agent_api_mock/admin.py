@@ -49,8 +49,8 @@ async def index(request: Request) -> Response:
 
 
 async def reset(request: Request) -> Response:
-    """POST: back to the seed data; the journal and pending faults are cleared too. 503 when the
-    --state file refuses the write (nothing is changed then)."""
+    """POST: back to the seed data; the journal, pending faults, registered event queues and the
+    event log are cleared too. 503 when the --state file refuses the write (nothing is changed then)."""
     mock = request.scope["mock"]
     try:
         mock.store.reset()
@@ -58,6 +58,7 @@ async def reset(request: Request) -> Response:
         return _error(str(error), 503)
     mock.journal.clear()
     mock.faults.pending.clear()
+    mock.events.clear()
     return _json({"detail": "State reset to the seed data."})
 
 
@@ -126,6 +127,13 @@ async def session(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def events(request: Request) -> Response:
+    """GET: the events the mock's writes published, or would have published without a broker
+    (newest last, at most 1000): object_type, vhost, queue, message_id, payload, and published
+    (null without a broker, true, or false with the broker's error)."""
+    return _json(request.scope["mock"].events.entries())
+
+
 ROUTES = [
     Route("/__admin/", index, methods=["GET"]),
     Route("/__admin/reset", reset, methods=["POST"]),
@@ -134,5 +142,6 @@ ROUTES = [
     Route("/__admin/faults", faults, methods=["GET", "POST", "DELETE"]),
     Route("/__admin/sessions", sessions, methods=["GET"]),
     Route("/__admin/sessions/{name}", session, methods=["DELETE"]),
+    Route("/__admin/events", events, methods=["GET"]),
     *resources.ADMIN_ROUTES,
 ]

@@ -25,6 +25,7 @@ from starlette.routing import Mount
 
 from agent_api_mock import admin, docs, index
 from agent_api_mock.connexion_speedups import middlewares
+from agent_api_mock.events import Events
 from agent_api_mock.auth import NOT_PROVIDED, PREFACTOR_SECURITY, WALDUR_SECURITY, WWW_AUTHENTICATE
 from agent_api_mock.errors import ApiError, error_for_path, to_connexion_response
 from agent_api_mock.handlers import handler_for
@@ -43,10 +44,13 @@ NO_CONNEXION_UI = SwaggerUIOptions(swagger_ui=False, serve_spec=False)
 
 class Mock:
     """One session of the running mock (sessions.py): its state, the journal of what it received,
-    and pending faults. `operations` (from spec/, never changed) is shared by the sessions."""
+    pending faults, and the event consumers and events its writes published (to `broker` when
+    given: the default session only). `operations` (from spec/, never changed) is shared by the
+    sessions."""
 
-    def __init__(self, store: Store, operations: OperationIndex | None = None):
+    def __init__(self, store: Store, operations: OperationIndex | None = None, broker=None):
         self.store = store
+        self.events = Events(broker)
         self.journal = Journal()
         self.faults = Faults()
         self.operations = operations or OperationIndex()
@@ -108,12 +112,15 @@ def connexion_app(validate_responses: bool) -> AsyncApp:
 
 
 def create_app(data: dict | None = None, *, admin_surface: bool = True, validate_responses: bool = False,
-               store: Store | None = None, access_log=None, state_backend=None,
+               store: Store | None = None, access_log=None, state_backend=None, broker=None,
                max_sessions: int = DEFAULT_MAX_SESSIONS, max_sessions_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> Starlette:
     """`access_log`: a stream (sys.stdout) that gets a line per request; None adds no layer at all.
     Named sessions (sessions.py) start from the default store's seed, made by the same Store
-    class, with `state_backend` (the --state backend) offered to keep them."""
-    mock = Mock(store or Store(data))
+    class, with `state_backend` (the --state backend) offered to keep them. `broker`: a
+    broker.Broker to provision queues on and publish events to (--rabbitmq), for the default
+    session; a named session keeps its events in its own log (its seed's identities and queue
+    names are the default session's, so publishing them would reach the default session's agents)."""
+    mock = Mock(store or Store(data), broker=broker)
     seed = mock.store._seed  # what the store was started from (a --state file's saved state may differ)
     sessions = Sessions(mock, lambda session_store: Mock(session_store, mock.operations),
                         SessionStates(seed, type(mock.store), state_backend),

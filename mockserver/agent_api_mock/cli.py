@@ -16,6 +16,7 @@ import uvicorn
 # connexion imports starlette.testclient, which warns about httpx: noise for a server's user.
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 from agent_api_mock.app import create_app  # noqa: E402
+from agent_api_mock.broker import Broker  # noqa: E402
 from agent_api_mock.index import DESCRIPTION, version  # noqa: E402
 from agent_api_mock.permissions import describe  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
@@ -59,6 +60,11 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-admin", action="store_true", help="do not serve the /__admin/ test-control surface")
     parser.add_argument("--validate-responses", action="store_true",
                         help="check every answer against the spec (slower; a non-conforming answer becomes a 500)")
+    parser.add_argument("--rabbitmq", metavar="amqp://USER:PASS@HOST:PORT/",
+                        help="a RabbitMQ (an administrator's credentials) to provision register_queue on and publish "
+                             "events to, as Waldur does (default: none; events are only logged under /__admin/events)")
+    parser.add_argument("--rabbitmq-management", metavar="URL",
+                        help="RabbitMQ's management API (default: http://HOST:15672 of --rabbitmq)")
     parser.add_argument("-v", "--verbose", "--access-log", dest="access_log", action="store_true",
                         help="print a line per request: time, method, path, status, duration, operationId")
     return parser
@@ -88,7 +94,7 @@ def banner(store: Store, base_url: str, admin_surface: bool) -> str:
     lines = [f"mockserver listening on {base_url}",
              f"  docs:   {base_url}/docs/waldur/  and  {base_url}/docs/prefactor/"]
     if admin_surface:
-        lines.append(f"  admin:  {base_url}/__admin/ (reset, state, requests, faults, sessions)")
+        lines.append(f"  admin:  {base_url}/__admin/ (reset, state, requests, faults, sessions, events)")
     lines.append(f"  sessions: {base_url}/sessions/<name>/... (an isolated copy each, e.g. one per test worker)")
     lines.append("  Waldur tokens (Authorization: Token <key>):")
     lines += [f"    {user.token:<24} {describe(user)}" for user in store.users.values()]
@@ -171,9 +177,17 @@ def serve(args: argparse.Namespace) -> None:
         sys.exit(f"mockserver: cannot load {args.state}: {reason(error)}")
     except InvalidData as error:
         sys.exit(f"mockserver: cannot load {args.data}: {error}")
+    broker = None
+    if args.rabbitmq:
+        try:
+            broker = Broker(args.rabbitmq, args.rabbitmq_management)
+        except ValueError as error:
+            sys.exit(f"mockserver: {error}")
+    elif args.rabbitmq_management:
+        sys.exit("mockserver: --rabbitmq-management needs --rabbitmq")
     sock = listening_socket(args.host, args.port)
     app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses,
-                     access_log=sys.stdout if args.access_log else None, state_backend=durable,
+                     access_log=sys.stdout if args.access_log else None, state_backend=durable, broker=broker,
                      max_sessions=args.max_sessions, max_sessions_memory_mb=args.max_sessions_memory)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
     try:

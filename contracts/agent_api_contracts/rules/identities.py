@@ -24,3 +24,12 @@ REGISTERED_SERVICE_IS_LISTED = Rule(
 REGISTERED_SERVICE_IS_IN_CONNECTION_STATS = Rule(
     "registered_service_shows_in_connection_stats",
     "That service is then what GET /api/marketplace-site-agent-services/ lists, and connection stats show it", SOURCE)
+
+# Waldur: marketplace_site_agent/views.py AgentIdentityViewSet.register_queue (201 on provisioning,
+# 200 with the same queue when it is still provisioned); tests/test_agent_queue.py
+# test_register_queue_idempotent, test_register_queue_queue_name_format, test_register_queue_vhost_is_user_uuid.
+QUEUE_REGISTRATION_IS_IDEMPOTENT = Rule(
+    "queue_registration_is_idempotent",
+    "register_queue provisions the identity's queue consumer_<uuid> in the caller's vhost (201); "
+    "registering again answers the same queue, RabbitMQ user and vhost (200)",
+    "docs/sources.md#event-mode-register_queue-published-events-connection-stats-from-the-broker")

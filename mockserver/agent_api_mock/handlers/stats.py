@@ -4,14 +4,16 @@ from __future__ import annotations
 from connexion import request
 
 from agent_api_mock.auth import current_user
+from agent_api_mock.broker import BrokerUnavailable
+from agent_api_mock.broker_stats import BrokerView
 from agent_api_mock.errors import waldur_detail
 from agent_api_mock.handlers.responses import json_response, mock
 from agent_api_mock.handlers.services import PERMISSION_DENIED
 from agent_api_mock.store import SERVICE_STATES
 from agent_api_mock.wire import waldur_time
 
-# Fields newer servers add to each agent (waldur-api-client 8.x requires them); the mock has no
-# unified event consumers, so they are null, as on a server whose agents have none.
+# Fields newer servers add to each agent (waldur-api-client 8.x requires them): null for an agent
+# without an event consumer (one that never called register_queue), as the view leaves them.
 CONSUMER_FIELDS = ("event_consumer_uuid", "user_uuid", "user_username", "user_full_name", "user_is_staff",
                    "auth_kind", "auth_token_prefix", "auth_token_name", "authorized_via", "delivery_blocked_reason")
 
@@ -21,17 +23,43 @@ def require_support() -> None:
         raise waldur_detail(403, PERMISSION_DENIED)
 
 
-def connected(subscription: dict) -> bool:
-    return bool((subscription["rmq_connection"] or {}).get("connected"))
+def consumer_fields(consumer) -> dict:
+    """The EventConsumer half of an agent (views.py CONSUMER_INFO_FIELDS); the mock records no
+    token attribution, so auth_*, authorized_via and delivery_blocked_reason stay null."""
+    fields = dict.fromkeys(CONSUMER_FIELDS)
+    if consumer is not None:
+        fields.update(event_consumer_uuid=consumer.uuid, user_uuid=consumer.user_uuid,
+                      user_username=consumer.user_username, user_full_name="", user_is_staff=consumer.user_is_staff)
+    return fields
 
 
 async def marketplace_site_agent_connection_stats_retrieve():
+    """From the data; with a broker (--rabbitmq), connections and queues as the broker has them
+    (broker_stats.py), and 503 when it cannot be read."""
     require_support()
-    store = mock().store
+    store, events = mock().store, mock().events
+    broker_view = None
+    if events.broker is not None:
+        try:
+            broker_view = BrokerView(events.broker)
+        except BrokerUnavailable as error:
+            raise waldur_detail(503, "Message broker is unavailable.") from error
     agents = []
     for identity in store.identities.values():
         offering = store.offerings[identity["offering"]]
+        consumer = events.consumers.get(identity["uuid"])
         subscriptions = [s for s in store.event_subscriptions if s["identity"] == identity["uuid"]]
+        if broker_view is None:
+            queues = [{key: queue[key] for key in ("name", "messages", "consumers", "object_type", "kind")}
+                      for queue in store.queues if queue["identity"] == identity["uuid"]]
+            rmq_connections = [s["rmq_connection"] for s in subscriptions]
+        else:
+            queues = list(broker_view.legacy_queues.get(offering["uuid"], []))
+            if consumer is not None and consumer.uuid in broker_view.consumer_queues:
+                queues.append(broker_view.consumer_queues[consumer.uuid])
+            rmq_connections = [broker_view.rmq_connection(s["uuid"]) for s in subscriptions]
+        agent_connected = any((c or {}).get("connected") for c in rmq_connections) or any(
+            q["kind"] == "consumer" and q["consumers"] >= 1 for q in queues)
         agents.append({
             "uuid": identity["uuid"],
             "name": identity["name"],
@@ -39,21 +67,18 @@ async def marketplace_site_agent_connection_stats_retrieve():
             "offering_name": offering["name"],
             "version": identity["version"],
             "last_restarted": waldur_time(identity["last_restarted"]),
-            **dict.fromkeys(CONSUMER_FIELDS),
+            **consumer_fields(consumer),
             "services": [
                 {"uuid": s.uuid, "name": s.name, "state": SERVICE_STATES[s.state], "modified": waldur_time(s.modified)}
                 for s in store.services.values() if s.identity == identity["uuid"]
             ],
             "event_subscriptions": [
                 {"uuid": s["uuid"], "created": waldur_time(s["created"]), "observable_objects": s["observable_objects"],
-                 "rmq_connection": s["rmq_connection"]}
-                for s in subscriptions
+                 "rmq_connection": connection}
+                for s, connection in zip(subscriptions, rmq_connections)
             ],
-            "queues": [
-                {key: queue[key] for key in ("name", "messages", "consumers", "object_type", "kind")}
-                for queue in store.queues if queue["identity"] == identity["uuid"]
-            ],
-            "_connected": any(connected(s) for s in subscriptions),
+            "queues": queues,
+            "_connected": agent_connected,
         })
     connected_count = sum(agent.pop("_connected") for agent in agents)
     return json_response({
@@ -62,7 +87,7 @@ async def marketplace_site_agent_connection_stats_retrieve():
             "total_agents": len(agents),
             "connected_agents": connected_count,
             "disconnected_agents": len(agents) - connected_count,
-            "total_queued_messages": sum(agent_queue["messages"] for agent_queue in store.queues),
+            "total_queued_messages": sum(queue["messages"] for agent in agents for queue in agent["queues"]),
         },
     })
 

@@ -229,7 +229,9 @@ def move(uuid: str, action: str, *kept_fields: str) -> None:
     store = mock().store
     order = changeable_order(uuid, action)
     body = request_body(request)
-    store.put(*transition(store, order, action, **{name: str(body.get(name) or "").strip() for name in kept_fields}))
+    writes = transition(store, order, action, **{name: str(body.get(name) or "").strip() for name in kept_fields})
+    store.put(*writes)
+    mock().events.order_written(store, order, writes[0][1])
 
 
 # Answers as the newest marketplace/views.py OrderViewSet gives them: approve_by_provider an
@@ -306,6 +308,7 @@ async def admin_orders(request: Request) -> Response:
         store.put(*writes)
     except StateNotSaved as error:
         return Response(json_bytes({"detail": str(error)}), 503, media_type="application/json")
+    request.scope["mock"].events.order_written(store, None, order)
     return Response(json_bytes(order), 201, media_type="application/json")
 
 

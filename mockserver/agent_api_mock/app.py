@@ -30,6 +30,7 @@ from agent_api_mock.handlers import handler_for
 from agent_api_mock.journal import Journal
 from agent_api_mock.faults import Faults
 from agent_api_mock.middleware import AccessLog, BufferBody, JsonErrorsOnly, ProvideMock, RecordRequests, SimulateTrouble
+from agent_api_mock.shared_state import SharedState
 from agent_api_mock.store import StateNotSaved, Store
 from agent_api_mock.validation import PrefactorBodyValidator, WaldurBodyValidator, WaldurParameterValidator
 from agent_api_spec.operations import OperationIndex, document
@@ -120,6 +121,7 @@ def create_app(data: dict | None = None, *, admin_surface: bool = True, validate
         Middleware(BufferBody),
         Middleware(RecordRequests),
         Middleware(SimulateTrouble),
+        Middleware(SharedState),  # with --state postgresql://...: in step with the other processes
     ])
     app.state.mock = mock
     return app

@@ -1,0 +1,203 @@
+"""`--state postgresql://...`: several mock processes serve one state.
+
+Each test gets a database of its own on a private PostgreSQL cluster (tests/postgres_cluster.py),
+and starts real `mockserver` processes on it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from postgres_cluster import Cluster, binaries
+
+pytestmark = pytest.mark.xdist_group("postgres")
+
+STAFF = {"Authorization": "Token waldur-staff"}
+PREFACTOR = {"Authorization": "Bearer prefactor-dev"}
+SERVICES = "/api/marketplace-site-agent-services/"
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    if binaries() is None:
+        reason = "PostgreSQL is not installed (apt-get install postgresql): the shared-state tests need it"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    cluster = Cluster()
+    cluster.start()
+    yield cluster
+    cluster.delete()
+
+
+@pytest.fixture
+def database(cluster) -> str:
+    """The URL of a new, empty database."""
+    name = f"mock_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster.url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+class Mock:
+    def __init__(self, *args: str):
+        self.process = subprocess.Popen([sys.executable, "-m", "agent_api_mock", "--port", "0", "--log-level", "warning",
+                                         *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in self.process.stdout:
+            if line.startswith("mockserver listening on "):
+                self.url = line.split()[-1]
+                self.client = httpx.Client(base_url=self.url, timeout=30)
+                return
+        raise AssertionError(f"the mock did not start: {self.process.stderr.read()}")
+
+    def stop(self) -> None:
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=20)
+
+    def kill(self) -> None:
+        self.client.close()
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def start():
+    mocks: list[Mock] = []
+
+    def start_(*args: str) -> Mock:
+        mocks.append(Mock(*args))
+        return mocks[-1]
+
+    yield start_
+    for mock in mocks:
+        mock.stop()
+
+
+def first_service(mock: Mock) -> dict:
+    return mock.client.get(SERVICES, headers=STAFF).json()[0]
+
+
+def register(mock: Mock, service: dict, name: str) -> httpx.Response:
+    return register_with(mock.client, service, name)
+
+
+def register_with(client: httpx.Client, service: dict, name: str) -> httpx.Response:
+    return client.post(f"{SERVICES}{service['uuid']}/register_processor/",
+                            json={"name": name, "backend_type": "SLURM"}, headers=STAFF)
+
+
+def processor_names(mock: Mock, service: dict) -> list[str]:
+    answer = mock.client.get(f"{SERVICES}{service['uuid']}/", headers=STAFF)
+    assert answer.status_code == 200, answer.text
+    return [processor["name"] for processor in answer.json()["processors"]]
+
+
+def test_a_write_acknowledged_by_one_process_is_read_by_the_next_request_on_another(database, start):
+    first, second = start("--state", database), start("--state", database)
+    service = first_service(first)
+    assert register(first, service, "written-by-first").status_code == 201
+    assert "written-by-first" in processor_names(second, service)
+
+    created = second.client.post("/api/v1/agent", json={"details": {"name": "made-by-second"}}, headers=PREFACTOR)
+    assert created.status_code == 201
+    agent = created.json()["details"]["id"]
+    assert agent in [details["id"] for details in first.client.get("/__admin/state").json()["agents"]]
+
+
+def test_concurrent_writes_through_two_processes_lose_none_and_double_none(database, start):
+    """2 x 32 register_processor calls with distinct names on one service, all at once: each a
+    read-modify-write of the service's processors."""
+    mocks = [start("--state", database), start("--state", database)]
+    service = first_service(mocks[0])
+    before = set(processor_names(mocks[0], service))
+    statuses, barrier = [], threading.Barrier(64)
+
+    def call(mock: Mock, name: str) -> None:
+        with httpx.Client(base_url=mock.url, timeout=60) as client:
+            barrier.wait()
+            statuses.append(client.post(f"{SERVICES}{service['uuid']}/register_processor/",
+                                        json={"name": name, "backend_type": "SLURM"}, headers=STAFF).status_code)
+
+    threads = [threading.Thread(target=call, args=(mocks[number % 2], f"writer-{number}")) for number in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 64
+    for mock in mocks:
+        names = processor_names(mock, service)
+        assert len(names) == len(set(names))
+        assert set(names) - before == {f"writer-{number}" for number in range(64)}
+
+
+def test_sigkill_right_after_acknowledged_writes_loses_nothing(database, start):
+    first, second = start("--state", database), start("--state", database)
+    service = first_service(first)
+    acknowledged = [f"before-kill-{number}" for number in range(20)]
+    for name in acknowledged:
+        assert register(first if name[-1] in "02468" else second, service, name).status_code == 201
+    first.kill()
+    second.kill()
+    restarted = start("--state", database)
+    assert set(acknowledged) <= set(processor_names(restarted, service))
+
+
+def test_database_stopped_then_started_again(cluster, database, start):
+    """Writes get a 503 with nothing applied, reads a 503 saying the state is unavailable, in the
+    API's error format; when the database is back, the same processes answer again."""
+    first, second = start("--state", database), start("--state", database)
+    service = first_service(first)
+    cluster.stop()
+    try:
+        refused = register(first, service, "while-down")
+        assert refused.status_code == 503
+        assert "nothing was changed" in refused.json()["detail"]
+        unavailable = second.client.get(SERVICES, headers=STAFF)
+        assert unavailable.status_code == 503
+        assert "unavailable" in unavailable.json()["detail"]
+        prefactor = second.client.post("/api/v1/agent", json={"details": {"name": "while-down"}}, headers=PREFACTOR)
+        assert prefactor.status_code == 503
+        assert prefactor.json()["code"] == "service_unavailable"
+    finally:
+        cluster.start()
+    assert "while-down" not in processor_names(first, service)
+    assert register(second, service, "after-restart").status_code == 201
+    assert "after-restart" in processor_names(first, service)
+
+
+def test_workers_serve_one_port_with_one_state(database, start):
+    mock = start("--state", database, "--workers", "2")
+    workers = (Path("/proc") / str(mock.process.pid) / "task" / str(mock.process.pid) / "children").read_text().split()
+    assert len(workers) == 2
+    service = first_service(mock)
+    for number in range(40):
+        # a new connection each time, so that both workers get some
+        with httpx.Client(base_url=mock.url) as client:
+            assert register_with(client, service, f"worker-write-{number}").status_code == 201
+        with httpx.Client(base_url=mock.url) as client:
+            answer = client.get(f"{SERVICES}{service['uuid']}/", headers=STAFF)
+            assert {f"worker-write-{n}" for n in range(number + 1)} <= {p["name"] for p in answer.json()["processors"]}
+    with psycopg.connect(database) as connection:  # each worker keeps its own connection
+        assert connection.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND pid <> pg_backend_pid()").fetchone()[0] == 2
+    mock.stop()  # Ctrl-C: every worker stops, and the command exits cleanly
+    assert mock.process.returncode == 0
+    assert not any((Path("/proc") / pid).exists() for pid in workers)
+
+
+def test_workers_without_a_shared_state_are_refused():
+    for state in ([], ["--state", "state.db"]):
+        refused = subprocess.run([sys.executable, "-m", "agent_api_mock", "--workers", "2", *state],
+                                 capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2
+        assert "--workers 2 needs a state the processes share: --state postgresql://" in refused.stderr

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.xdist_group("postgres")
 STAFF = {"Authorization": "Token waldur-staff"}
 PREFACTOR = {"Authorization": "Bearer prefactor-dev"}
 SERVICES = "/api/marketplace-site-agent-services/"
+AGENT = {"User-Agent": "waldur-site-agent/1.0.7"}
+HPC = "fce5a890b4e15e57980a83931fcee79c"  # an offering of the built-in data
 
 
 @pytest.fixture(scope="session")
@@ -201,3 +203,47 @@ def test_workers_without_a_shared_state_are_refused():
                                  capture_output=True, text=True, timeout=60)
         assert refused.returncode == 2
         assert "--workers 2 needs a state the processes share: --state postgresql://" in refused.stderr
+
+
+def test_reads_that_write_through_two_processes_create_each_status_once(database, start):
+    """An agent's reads refresh its offering's integration statuses, creating those it lacks
+    (resources/agent_status.py): 2 x 16 such reads at once through two processes create each
+    status once."""
+    mocks = [start("--state", database), start("--state", database)]
+    state = mocks[0].client.get("/__admin/state").json()
+    assert mocks[0].client.put("/__admin/state", json={**state, "integration_statuses": []}).status_code == 200
+    barrier, statuses = threading.Barrier(32), []
+
+    def agent_read(mock: Mock) -> None:
+        with httpx.Client(base_url=mock.url, timeout=60) as client:
+            barrier.wait()
+            statuses.append(client.get("/api/marketplace-provider-resources/", params={"offering_uuid": HPC},
+                                       headers={**STAFF, **AGENT}).status_code)
+
+    threads = [threading.Thread(target=agent_read, args=(mocks[number % 2],)) for number in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 32
+    for mock in mocks:
+        listed = mock.client.get("/api/marketplace-integration-statuses/", headers=STAFF).json()
+        assert sorted(status["agent_type"] for status in listed) == ["Event processing", "Resource sync",
+                                                                     "Usage reporting"]
+
+
+def test_each_session_has_a_state_of_its_own(database):
+    """Stores made with `for_session(name)` (one per URL-prefix session) share nothing."""
+    from agent_api_mock.postgres_state import PostgresState
+    from agent_api_mock.store import Store
+
+    server = PostgresState(database)
+    try:
+        first, second = Store(durable=server.for_session("first")), Store(durable=server.for_session("second"))
+        service = next(iter(first.services.values()))
+        first.register_processor(service, "only-in-first", "SLURM", None)
+        assert "only-in-first" not in second.services[service.uuid].processors
+        reloaded = Store(durable=PostgresState(database).for_session("first"))
+        assert "only-in-first" in reloaded.services[service.uuid].processors
+    finally:
+        server.close()

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -98,8 +99,16 @@ def register_with(client: httpx.Client, service: dict, name: str) -> httpx.Respo
                             json={"name": name, "backend_type": "SLURM"}, headers=STAFF)
 
 
+def children(mock: Mock) -> list[str]:
+    return (Path("/proc") / str(mock.process.pid) / "task" / str(mock.process.pid) / "children").read_text().split()
+
+
 def processor_names(mock: Mock, service: dict) -> list[str]:
-    answer = mock.client.get(f"{SERVICES}{service['uuid']}/", headers=STAFF)
+    return processor_names_with(mock.client, service)
+
+
+def processor_names_with(client: httpx.Client, service: dict) -> list[str]:
+    answer = client.get(f"{SERVICES}{service['uuid']}/", headers=STAFF)
     assert answer.status_code == 200, answer.text
     return [processor["name"] for processor in answer.json()["processors"]]
 
@@ -179,7 +188,7 @@ def test_database_stopped_then_started_again(cluster, database, start):
 
 def test_workers_serve_one_port_with_one_state(database, start):
     mock = start("--state", database, "--workers", "2")
-    workers = (Path("/proc") / str(mock.process.pid) / "task" / str(mock.process.pid) / "children").read_text().split()
+    workers = children(mock)
     assert len(workers) == 2
     service = first_service(mock)
     for number in range(40):
@@ -192,6 +201,14 @@ def test_workers_serve_one_port_with_one_state(database, start):
     with psycopg.connect(database) as connection:  # each worker keeps its own connection
         assert connection.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                   "AND pid <> pg_backend_pid()").fetchone()[0] == 2
+    os.kill(int(workers[0]), signal.SIGKILL)  # a worker that dies is started again
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (len(children(mock)) < 2 or workers[0] in children(mock)):
+        time.sleep(0.1)
+    workers = children(mock)
+    assert len(workers) == 2
+    with httpx.Client(base_url=mock.url) as client:
+        assert {f"worker-write-{n}" for n in range(40)} <= set(processor_names_with(client, service))
     mock.stop()  # Ctrl-C: every worker stops, and the command exits cleanly
     assert mock.process.returncode == 0
     assert not any((Path("/proc") / pid).exists() for pid in workers)

@@ -264,3 +264,13 @@ def test_each_session_has_a_state_of_its_own(database):
         assert "only-in-first" in reloaded.services[service.uuid].processors
     finally:
         server.close()
+
+
+def test_an_unreachable_database_at_start_is_one_line_without_the_password():
+    refused = subprocess.run([sys.executable, "-m", "agent_api_mock", "--port", "0",
+                              "--state", "postgresql://mock:secret@127.0.0.1:1/mock"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1
+    last = refused.stderr.strip().splitlines()[-1]
+    assert last.startswith("mockserver: cannot load postgresql://mock:***@127.0.0.1:1/mock: PostgreSQL: connection failed")
+    assert "secret" not in refused.stderr + refused.stdout

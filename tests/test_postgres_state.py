@@ -250,7 +250,7 @@ def test_reads_that_write_through_two_processes_create_each_status_once(database
 
 
 def test_each_session_has_a_state_of_its_own(database):
-    """Stores made with `for_session(name)` (one per URL-prefix session) share nothing."""
+    """Stores made with `for_session(name)` (one per URL-prefix session, sessions.py) share nothing."""
     from agent_api_mock.postgres_state import PostgresState
     from agent_api_mock.store import Store
 
@@ -262,6 +262,8 @@ def test_each_session_has_a_state_of_its_own(database):
         assert "only-in-first" not in second.services[service.uuid].processors
         reloaded = Store(durable=PostgresState(database).for_session("first"))
         assert "only-in-first" in reloaded.services[service.uuid].processors
+        server.drop_session("first")  # DELETE /__admin/sessions/first: the session starts again from the seed
+        assert "only-in-first" not in Store(durable=server.for_session("first")).services[service.uuid].processors
     finally:
         server.close()
 

@@ -20,7 +20,7 @@ from agent_api_mock.app import create_app  # noqa: E402
 from agent_api_mock.index import DESCRIPTION, version  # noqa: E402
 from agent_api_mock.permissions import describe  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
-from agent_api_mock.postgres_state import PostgresState, SharedStateUnavailable, is_postgresql_url  # noqa: E402
+from agent_api_mock.postgres_state import PostgresState, SessionState, SharedStateUnavailable, is_postgresql_url  # noqa: E402
 from agent_api_mock.workers import run_workers  # noqa: E402
 from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, Store, load_data_file  # noqa: E402
 from agent_api_spec.ports import port  # noqa: E402
@@ -189,7 +189,7 @@ def serve(args: argparse.Namespace) -> None:
         finally:
             sock.close()
         return
-    open_store(args, data).durable.close()  # the database answers, and the seed is stored once, before forking
+    close_backend(open_store(args, data))  # the database answers, and the seed is stored once, before forking
     try:
         run_workers(args.workers, lambda number: serve_one(args, data, sock, announce=number == 0))
     finally:
@@ -205,5 +205,11 @@ def serve_one(args: argparse.Namespace, data: dict, sock: socket.socket, announc
     try:
         AnnouncingServer(config, store, not args.no_admin, announce).run(sockets=[sock])
     finally:
-        if store.durable is not None:
-            store.durable.close()
+        close_backend(store)
+
+
+def close_backend(store: Store) -> None:
+    durable = store.durable
+    backend = durable.server if isinstance(durable, SessionState) else durable  # PostgreSQL: the process's connection
+    if backend is not None:
+        backend.close()

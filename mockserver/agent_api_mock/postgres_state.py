@@ -99,9 +99,27 @@ class PostgresState:
                 session.holding = False  # a lost connection released its locks
         return self._connection
 
+    def drop_session(self, name: str) -> None:
+        """Forget a session's stored state (DELETE /__admin/sessions/<name>)."""
+        self._sessions.pop(name, None)
+        with _guarded(self.connection()) as connection, connection.transaction():
+            connection.execute(f"SELECT pg_advisory_xact_lock({LOCK_KEY})", (name,))
+            connection.execute(f"DELETE FROM {ROWS} WHERE session = %s", (name,))
+            connection.execute(f"DELETE FROM {SESSIONS} WHERE name = %s", (name,))
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
+
+
+@contextmanager
+def _guarded(connection: psycopg.Connection):
+    """The connection, with the database's failures as SharedStateUnavailable."""
+    try:
+        yield connection
+    except psycopg.Error as error:
+        log.error("the shared state is unavailable: %s", error)
+        raise unavailable(error) from None
 
 
 class SessionState:
@@ -153,7 +171,7 @@ class SessionState:
             self.version = version
 
     def close(self) -> None:
-        self.server.close()
+        """Nothing to let go: the connection is the process's (PostgresState.close)."""
 
     # --- what the ASGI layer (shared_state.py) calls ----------------------------------------
 
@@ -195,15 +213,8 @@ class SessionState:
 
     # --- inside ---------------------------------------------------------------------------
 
-    @contextmanager
     def _guard(self):
-        """The connection, with the database's failures as SharedStateUnavailable."""
-        connection = self.server.connection()
-        try:
-            yield connection
-        except psycopg.Error as error:
-            log.error("the shared state is unavailable: %s", error)
-            raise unavailable(error) from None
+        return _guarded(self.server.connection())
 
     def _in_write(self) -> psycopg.Connection:
         if self._writing is None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from contextlib import contextmanager
 
 import psycopg
@@ -46,7 +47,7 @@ UPSERT = (f"INSERT INTO {ROWS} (session, kind, key, value) VALUES (%s, %s, %s, %
 # Advisory lock keys: one per session, from its name (and one to create the tables once).
 LOCK_KEY = "hashtextextended('agent_api_mock:' || %s, 0)"
 CONNECT_TIMEOUT_S = 3
-LOCK_TIMEOUT = "20s"  # a write waiting longer for the session (a hung process holds it) gets a 503
+LOCK_WAIT_S = 20  # a write waiting longer for the session (a hung process holds it) gets a 503
 # An unsafe request polls for the session lock (the event loop must not block on it: a request of
 # this process may hold the lock and need the loop to finish); waits grow up to this.
 MAX_LOCK_POLL_S = 0.005
@@ -91,7 +92,7 @@ class PostgresState:
         if self._connection is None or self._connection.closed or self._connection.broken:
             try:
                 self._connection = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
-                                                   options=f"-c lock_timeout={LOCK_TIMEOUT}")
+                                                   options=f"-c lock_timeout={LOCK_WAIT_S * 1000}")
             except psycopg.Error as error:
                 self._connection = None
                 raise unavailable(error) from None
@@ -184,12 +185,14 @@ class SessionState:
 
     async def lock(self, store) -> None:
         """Take the session lock for a whole request (with the process lock held), then catch up."""
-        wait = 0.0005
+        wait, deadline = 0.0005, time.monotonic() + LOCK_WAIT_S
         while True:
             with self._guard() as connection:
                 taken = connection.execute(f"SELECT pg_try_advisory_lock({LOCK_KEY})", (self.name,)).fetchone()[0]
             if taken:
                 break
+            if time.monotonic() > deadline:
+                raise SharedStateUnavailable(f"another process has held the state for more than {LOCK_WAIT_S} s")
             await asyncio.sleep(wait)
             wait = min(wait * 2, MAX_LOCK_POLL_S)
         self.holding = True

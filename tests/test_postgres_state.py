@@ -163,6 +163,41 @@ def test_sigkill_right_after_acknowledged_writes_loses_nothing(database, start):
     assert set(acknowledged) <= set(processor_names(restarted, service))
 
 
+def test_sigkill_in_the_middle_of_writes_loses_nothing_and_leaves_the_other_process_writing(database, start):
+    """A process killed while it may hold the session's lock drops it with its connection: the
+    other process goes on writing, and reads every write either of them acknowledged."""
+    doomed, survivor = start("--state", database), start("--state", database)
+    service = first_service(survivor)
+    acknowledged, stop = [], threading.Event()
+
+    def write(mock: Mock, worker: int) -> None:
+        with httpx.Client(base_url=mock.url, timeout=30) as client:
+            for number in range(10_000):
+                if stop.is_set():
+                    return
+                try:
+                    answer = register_with(client, service, f"load-{worker}-{number}")
+                except httpx.HTTPError:
+                    return
+                if answer.status_code == 201:
+                    acknowledged.append(f"load-{worker}-{number}")
+
+    threads = [threading.Thread(target=write, args=((doomed, survivor)[worker % 2], worker)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    doomed.process.kill()
+    time.sleep(1.5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    after_kill = len(acknowledged)
+    assert register(survivor, service, "after-the-kill").status_code == 201
+    assert set(acknowledged) | {"after-the-kill"} <= set(processor_names(survivor, service))
+    assert after_kill > 10
+    doomed.process.wait(timeout=10)
+
+
 def test_database_stopped_then_started_again(cluster, database, start):
     """Writes get a 503 with nothing applied, reads a 503 saying the state is unavailable, in the
     API's error format; when the database is back, the same processes answer again."""

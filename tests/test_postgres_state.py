@@ -103,6 +103,14 @@ def children(mock: Mock) -> list[str]:
     return (Path("/proc") / str(mock.process.pid) / "task" / str(mock.process.pid) / "children").read_text().split()
 
 
+def running(pid: str) -> bool:
+    """A process that exists and is no zombie (a container's init may reap orphans late)."""
+    try:
+        return (Path("/proc") / pid / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def processor_names(mock: Mock, service: dict) -> list[str]:
     return processor_names_with(mock.client, service)
 
@@ -246,7 +254,17 @@ def test_workers_serve_one_port_with_one_state(database, start):
         assert {f"worker-write-{n}" for n in range(40)} <= set(processor_names_with(client, service))
     mock.stop()  # Ctrl-C: every worker stops, and the command exits cleanly
     assert mock.process.returncode == 0
-    assert not any((Path("/proc") / pid).exists() for pid in workers)
+    assert not any(map(running, workers))
+
+
+def test_workers_stop_when_their_parent_is_killed(database, start):
+    mock = start("--state", database, "--workers", "2")
+    workers = children(mock)
+    mock.kill()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(map(running, workers)):
+        time.sleep(0.1)
+    assert not any(map(running, workers))
 
 
 def test_workers_without_a_shared_state_are_refused():

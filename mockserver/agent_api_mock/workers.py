@@ -2,11 +2,13 @@
 inherited by each forked worker; the kernel hands each connection to one of them).
 
 The parent only watches: a worker that dies (killed, crashed) is started again; SIGINT (Ctrl-C)
-or SIGTERM stops every worker cleanly (uvicorn's graceful shutdown) and waits for them. Workers
-share nothing in memory, so they need a shared state (--state postgresql://...).
+or SIGTERM stops every worker cleanly (uvicorn's graceful shutdown) and waits for them; a
+parent killed outright takes its workers with it. Workers share nothing in memory, so they
+need a shared state (--state postgresql://...).
 """
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -16,6 +18,16 @@ import traceback
 
 log = logging.getLogger("mockserver")
 RESTART_DELAY_S = 1.0
+PR_SET_PDEATHSIG = 1
+
+
+def stop_with_parent() -> None:
+    """Linux's PR_SET_PDEATHSIG: the worker gets SIGTERM when the parent dies, even by SIGKILL,
+    instead of serving on alone."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: a worker outlives a killed parent
 
 
 def run_workers(count: int, run_worker) -> None:
@@ -26,6 +38,7 @@ def run_workers(count: int, run_worker) -> None:
     def start(number: int) -> None:
         pid = os.fork()
         if pid == 0:
+            stop_with_parent()
             signal.signal(signal.SIGINT, signal.default_int_handler)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             code = 0

@@ -75,8 +75,7 @@ class PostgresState:
         self._connection: psycopg.Connection | None = None
         self._sessions: dict[str, SessionState] = {}
         self.process_lock = asyncio.Lock()  # one request of this process holds a session lock at a time
-        connection = self.connection()
-        with connection.transaction():
+        with _guarded(self.connection()) as connection, connection.transaction():
             connection.execute(f"SELECT pg_advisory_xact_lock({LOCK_KEY})", ("schema",))
             for statement in SCHEMA:
                 connection.execute(statement)

@@ -32,6 +32,7 @@ from agent_api_mock.handlers import handler_for
 from agent_api_mock.journal import Journal
 from agent_api_mock.faults import Faults
 from agent_api_mock.middleware import AccessLog, BufferBody, JsonErrorsOnly, RecordRequests, SelectSession, SimulateTrouble
+from agent_api_mock.shared_state import SharedState
 from agent_api_mock.sessions import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SESSIONS, MB, SessionStates, Sessions
 from agent_api_mock.store import StateNotSaved, Store
 from agent_api_mock.validation import PrefactorBodyValidator, WaldurBodyValidator, WaldurParameterValidator
@@ -137,6 +138,7 @@ def create_app(data: dict | None = None, *, admin_surface: bool = True, validate
         Middleware(BufferBody),
         Middleware(RecordRequests),
         Middleware(SimulateTrouble),
+        Middleware(SharedState),  # with --state postgresql://...: in step with the other processes
     ])
     app.state.mock, app.state.sessions = mock, sessions
     return app

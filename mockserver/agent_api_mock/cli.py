@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import sys
 import warnings
+from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 
@@ -21,6 +22,8 @@ from agent_api_mock.index import DESCRIPTION, version  # noqa: E402
 from agent_api_mock.permissions import describe  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
 from agent_api_mock.sessions import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SESSIONS  # noqa: E402
+from agent_api_mock.postgres_state import PostgresState, SessionState, SharedStateUnavailable, is_postgresql_url  # noqa: E402
+from agent_api_mock.workers import run_workers  # noqa: E402
 from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, Store, load_data_file  # noqa: E402
 from agent_api_spec.ports import port  # noqa: E402
 
@@ -47,9 +50,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="YAML or JSON seed data (default: the built-in data set)")
-    parser.add_argument("--state", metavar="FILE",
-                        help="keep the state in this SQLite file, so it survives restarts (default: in memory only); "
-                             "named sessions are kept in memory only")
+    parser.add_argument("--state", metavar="FILE|postgresql://USER:PASS@HOST:PORT/DB",
+                        help="keep the state in this SQLite file, so it survives restarts (named sessions are then "
+                             "kept in memory only); or in PostgreSQL, every session's, shared by every mock process "
+                             "started with the same URL (default: in memory only)")
+    parser.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                        help="serve with N processes on one port (needs --state postgresql://...; default: 1)")
     parser.add_argument("--max-sessions", type=positive_int, default=DEFAULT_MAX_SESSIONS, metavar="N",
                         help="named sessions (/sessions/<name>/...) kept at once; a new one past it is refused "
                              f"(default: {DEFAULT_MAX_SESSIONS})")
@@ -87,7 +93,36 @@ def positive_mb(text: str) -> float:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    return parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.workers > 1 and not is_postgresql_url(args.state):
+        cli.error(f"--workers {args.workers} needs a state the processes share: --state postgresql://USER:PASS@HOST:PORT/DB "
+                  "(each process would otherwise keep a state of its own)")
+    return args
+
+
+def state_name(state: str) -> str:
+    """The --state value for messages, without a password."""
+    if not is_postgresql_url(state):
+        return state
+    url = urlsplit(state)
+    if url.password is None:
+        return state
+    return urlunsplit(url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1)))
+
+
+def open_store(args: argparse.Namespace, data: dict) -> Store:
+    """The store, with its durable backend; a reason to stop is a one-line exit."""
+    try:
+        if is_postgresql_url(args.state):
+            durable = PostgresState(args.state).for_session("")
+        else:
+            durable = SqliteState(args.state) if args.state else None
+        return Store(data, durable=durable)
+    except (InvalidSavedState, OSError, sqlite3.Error) as error:
+        sys.exit(f"mockserver: cannot load {state_name(args.state)}: {reason(error)}")
+    except InvalidData as error:
+        sys.exit(f"mockserver: cannot load {args.data}: {error}")
 
 
 def banner(store: Store, base_url: str, admin_surface: bool) -> str:
@@ -106,13 +141,13 @@ def banner(store: Store, base_url: str, admin_surface: bool) -> str:
 class AnnouncingServer(uvicorn.Server):
     """Prints the banner once the socket is bound, with the real port (useful with --port 0)."""
 
-    def __init__(self, config, store: Store, admin_surface: bool):
+    def __init__(self, config, store: Store, admin_surface: bool, announce: bool = True):
         super().__init__(config)
-        self.store, self.admin_surface = store, admin_surface
+        self.store, self.admin_surface, self.announce = store, admin_surface, announce
 
     async def startup(self, sockets=None):
         await super().startup(sockets)
-        for server in self.servers:
+        for server in self.servers if self.announce else ():
             for sock in server.sockets:
                 host, port = sock.getsockname()[:2]
                 print(banner(self.store, f"http://{host}:{port}", self.admin_surface), flush=True)
@@ -120,6 +155,8 @@ class AnnouncingServer(uvicorn.Server):
 
 
 def reason(error: Exception) -> str:
+    if isinstance(error, SharedStateUnavailable):
+        return str(error)
     if isinstance(error, OSError) and error.strerror:
         return error.strerror  # the file name is already in the message
     return str(error) if isinstance(error, InvalidData) else f"{type(error).__name__}: {error}"
@@ -170,29 +207,55 @@ def serve(args: argparse.Namespace) -> None:
         data = load_data_file(args.data)
     except (OSError, InvalidData) as error:
         sys.exit(f"mockserver: cannot load {args.data}: {reason(error)}")
-    try:
-        durable = SqliteState(args.state) if args.state else None
-        store = Store(data, durable=durable)
-    except (InvalidSavedState, OSError, sqlite3.Error) as error:
-        sys.exit(f"mockserver: cannot load {args.state}: {reason(error)}")
-    except InvalidData as error:
-        sys.exit(f"mockserver: cannot load {args.data}: {error}")
-    broker = None
-    if args.rabbitmq:
-        try:
-            broker = Broker(args.rabbitmq, args.rabbitmq_management)
-        except ValueError as error:
-            sys.exit(f"mockserver: {error}")
-    elif args.rabbitmq_management:
-        sys.exit("mockserver: --rabbitmq-management needs --rabbitmq")
+    open_broker(args)  # a broker option it cannot use stops it before it listens
     sock = listening_socket(args.host, args.port)
-    app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses,
-                     access_log=sys.stdout if args.access_log else None, state_backend=durable, broker=broker,
-                     max_sessions=args.max_sessions, max_sessions_memory_mb=args.max_sessions_memory)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+    if args.workers == 1:
+        try:
+            serve_one(args, data, sock)
+        finally:
+            sock.close()
+        return
+    close_backend(open_store(args, data))  # the database answers, and the seed is stored once, before forking
     try:
-        AnnouncingServer(config, store, not args.no_admin).run(sockets=[sock])
+        run_workers(args.workers, lambda number: serve_one(args, data, sock, announce=number == 0))
     finally:
         sock.close()
-        if durable is not None:
-            durable.close()
+
+
+def serve_one(args: argparse.Namespace, data: dict, sock: socket.socket, announce: bool = True) -> None:
+    """One mock process on the bound socket (of --workers N, each builds its own)."""
+    store = open_store(args, data)
+    app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses,
+                     access_log=sys.stdout if args.access_log else None, state_backend=process_backend(store),
+                     broker=open_broker(args), max_sessions=args.max_sessions,
+                     max_sessions_memory_mb=args.max_sessions_memory)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+    try:
+        AnnouncingServer(config, store, not args.no_admin, announce).run(sockets=[sock])
+    finally:
+        close_backend(store)
+
+
+def open_broker(args: argparse.Namespace) -> Broker | None:
+    """--rabbitmq: the broker the default session provisions queues on and publishes to."""
+    if args.rabbitmq_management and not args.rabbitmq:
+        sys.exit("mockserver: --rabbitmq-management needs --rabbitmq")
+    if not args.rabbitmq:
+        return None
+    try:
+        return Broker(args.rabbitmq, args.rabbitmq_management)
+    except ValueError as error:
+        sys.exit(f"mockserver: {error}")
+
+
+def process_backend(store: Store):
+    """The process's state backend: the SQLite file, or the PostgreSQL connection whose
+    for_session(name) keeps each named session (sessions.py)."""
+    durable = store.durable
+    return durable.server if isinstance(durable, SessionState) else durable
+
+
+def close_backend(store: Store) -> None:
+    backend = process_backend(store)
+    if backend is not None:
+        backend.close()

@@ -8,6 +8,7 @@ integration status and item of the resource families.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
@@ -25,6 +26,27 @@ PER_ROW = {"services": ("service", "uuid"), "agents": ("agent", "id"), "idempote
            # agents register identities; the resource families keep rows named after their lists
            "identities": ("identities", "uuid"), **{family.name: (family.name, "uuid") for family in FAMILIES}}
 ROW_KINDS = tuple(kind for kind, _ in PER_ROW.values())
+
+
+def state_from_rows(rows: list[tuple[str, str, str]]) -> dict | None:
+    """A state from its stored rows (kind, key, JSON text) in the order they were first stored;
+    None when there is none."""
+    base = [json.loads(value) for kind, _, value in rows if kind == "base"]
+    if not base:
+        return None
+    state = base[0]
+    for field, (kind, _) in PER_ROW.items():
+        items = [json.loads(value) for row_kind, _, value in rows if row_kind == kind]
+        if items or field not in state:  # files written before a list had rows keep it in the base row
+            state[field] = items
+    return state
+
+
+def rows_of_state(state: dict) -> list[tuple[str, str, str]]:
+    """The rows (kind, key, JSON text) that store a whole state."""
+    base = {field: value for field, value in state.items() if field not in PER_ROW}
+    return [("base", "state", json.dumps(base))] + [
+        (kind, str(item[key]), json.dumps(item)) for field, (kind, key) in PER_ROW.items() for item in state.get(field, [])]
 
 
 def _roll_back(db: sqlite3.Connection) -> None:
@@ -45,25 +67,17 @@ class SqliteState:
 
     def load(self) -> dict | None:
         """The saved state, or None for a new database."""
-        rows = self._db.execute("SELECT kind, key, value FROM rows ORDER BY rowid").fetchall()
-        base = [json.loads(value) for kind, _, value in rows if kind == "base"]
-        if not base:
-            return None
-        state = base[0]
-        for field, (kind, _) in PER_ROW.items():
-            items = [json.loads(value) for row_kind, _, value in rows if row_kind == kind]
-            if items or field not in state:  # files written before a list had rows keep it in the base row
-                state[field] = items
-        return state
+        return state_from_rows(self._db.execute("SELECT kind, key, value FROM rows ORDER BY rowid").fetchall())
 
     def replace(self, state: dict) -> None:
-        base = {field: value for field, value in state.items() if field not in PER_ROW}
-        rows = [("base", "state", json.dumps(base))]
-        rows += [(kind, str(item[key]), json.dumps(item))
-                 for field, (kind, key) in PER_ROW.items() for item in state.get(field, [])]
+        rows = rows_of_state(state)
         with self._transaction():
             self._db.execute("DELETE FROM rows")
             self._db.executemany("INSERT INTO rows (kind, key, value) VALUES (?, ?, ?)", rows)
+
+    def writing(self, store):
+        """A write begins (Store.transaction): one process owns the file, so its memory is current."""
+        return contextlib.nullcontext()
 
     def save(self, kind: str, key: str, value: dict) -> None:
         with self._transaction():

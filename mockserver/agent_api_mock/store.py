@@ -29,7 +29,7 @@ import json
 import dataclasses
 import logging
 import sqlite3
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -178,12 +178,14 @@ class Store:
         """The one way state changes: see the module docstring."""
         change = Change()
         try:
-            yield change
-            if self._durable is not None:
-                if change.whole_state:
-                    self._durable.replace(self.dump())
-                elif change.rows:
-                    self._durable.save_many(change.stored_rows())
+            # a shared state (postgres_state.py) locks it and catches up with other processes here
+            with self._durable.writing(self) if self._durable is not None else nullcontext():
+                yield change
+                if self._durable is not None:
+                    if change.whole_state:
+                        self._durable.replace(self.dump())
+                    elif change.rows:
+                        self._durable.save_many(change.stored_rows())
         except (sqlite3.Error, OSError) as error:
             change.undo()
             log.error("a write could not be stored, and was undone: %s", error)
@@ -191,6 +193,19 @@ class Store:
         except BaseException:
             change.undo()
             raise
+
+    @property
+    def durable(self):
+        """Where writes are stored (persistence.SqliteState, a postgres_state.SessionState), or None."""
+        return self._durable
+
+    def reload_from(self, saved: dict) -> None:
+        """Take the state another process stored (a shared --state): replaced, not stored again."""
+        try:
+            fresh = _parse_state(saved)
+        except InvalidData as error:
+            raise InvalidSavedState(str(error)) from None
+        self._publish(fresh)
 
     def load(self, data: dict) -> None:
         """Replace the whole state. Invalid data raises InvalidData, a storage failure

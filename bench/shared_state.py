@@ -1,0 +1,139 @@
+"""What a shared PostgreSQL state costs, and what several processes give back.
+
+    .venv/bin/python bench/shared_state.py [--seconds 5] [--connections 16]
+
+In one run, on a private PostgreSQL cluster in a temporary folder (tests/postgres_cluster.py,
+fsync on, 127.0.0.1 only):
+- requests/s and p50/p99 (wrk) of a read (retrieve a service) and a write (register_processor,
+  8 names, so updates after the first 8) on: one process in memory, one process on PostgreSQL,
+  `--workers 2` on PostgreSQL;
+- 64 writers at once (one register_processor each, distinct names) spread over two processes on
+  one database: lost or doubled processors (target: 0 of each);
+- memory per Store of the built-in data (tracemalloc, in this process, over 50 Stores): what one
+  more session (/sessions/<name>/) would cost.
+The machine may be shared: figures move with its load (printed beside them).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from common import (SERVICE_UUID, SERVICES, STAFF, Load, Targets, machine_load, require_wrk,  # noqa: E402
+                    rotating_body, run_wrk, start_mock, table)
+from postgres_cluster import Cluster  # noqa: E402
+
+LOADS = {
+    "read (retrieve service)": Load("GET", f"{SERVICES}{SERVICE_UUID}/", STAFF),
+    "write (register_processor)": Load("POST", f"{SERVICES}{SERVICE_UUID}/register_processor/", STAFF,
+                                       rotating_body('{"name": "bench-%d", "backend_type": "SLURM"}', 8)),
+}
+WRITERS = 64
+SESSIONS = 50
+
+
+def new_database(cluster: Cluster) -> str:
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster.url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def throughput(cluster: Cluster, seconds: float, connections: int) -> list[list[str]]:
+    rows = []
+    setups = {"1 process, memory": [], "1 process, PostgreSQL": ["--state", None],
+              "--workers 2, PostgreSQL": ["--state", None, "--workers", "2"]}
+    for name, options in setups.items():
+        options = [new_database(cluster) if option is None else option for option in options]
+        with start_mock(*options) as mock:
+            for load_name, load in LOADS.items():
+                result = run_wrk(mock.url, load, seconds=seconds, connections=connections)
+                rows.append([name, load_name, *result.cells()])
+                print(f"  {name:<26} {load_name:<28} {result.rps:,.0f} req/s", flush=True)
+    return rows
+
+
+def concurrent_writers(cluster: Cluster) -> tuple[int, int, int, float]:
+    """(acknowledged, lost, doubled, seconds) for WRITERS writers over two processes."""
+    database = new_database(cluster)
+    with start_mock("--state", database) as first, start_mock("--state", database) as second:
+        path = f"{SERVICES}{SERVICE_UUID}/"
+        before = {p["name"] for p in httpx.get(first.url + path, headers=STAFF).json()["processors"]}
+        released, acknowledged = [], []  # the clock starts when every writer is ready to send
+        barrier = threading.Barrier(WRITERS, action=lambda: released.append(time.perf_counter()))
+
+        def write(number: int) -> None:
+            mock = (first, second)[number % 2]
+            with httpx.Client(base_url=mock.url, timeout=60) as client:
+                barrier.wait()
+                answer = client.post(f"{path}register_processor/", headers=STAFF,
+                                     json={"name": f"writer-{number}", "backend_type": "SLURM"})
+                if answer.status_code == 201:
+                    acknowledged.append(f"writer-{number}")
+
+        threads = [threading.Thread(target=write, args=(number,)) for number in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        elapsed = time.perf_counter() - released[0]
+        names = [p["name"] for p in httpx.get(second.url + path, headers=STAFF).json()["processors"]]
+        new = [name for name in names if name not in before]
+        lost = len(set(acknowledged) - set(new))
+        doubled = len(new) - len(set(new))
+        return len(acknowledged), lost, doubled, elapsed
+
+
+def memory_per_store() -> float:
+    """KiB that one more Store of the built-in data holds (the sessions' unit of memory)."""
+    from agent_api_mock.store import DEFAULT_DATA, Store, load_data_file
+    data = load_data_file(DEFAULT_DATA)
+    Store(data)  # imports and caches outside the measurement
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    stores = [Store(data) for _ in range(SESSIONS)]
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert len(stores) == SESSIONS
+    return (after - before) / SESSIONS / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5, help="wrk's time per load (default 5)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk's connections (default 16)")
+    args = parser.parse_args()
+    require_wrk()
+    print(machine_load(), flush=True)
+    cluster = Cluster(fsync=True)
+    targets = Targets()
+    try:
+        cluster.start()
+        rows = throughput(cluster, args.seconds, args.connections)
+        acknowledged, lost, doubled, elapsed = concurrent_writers(cluster)
+    finally:
+        cluster.delete()
+    per_store = memory_per_store()
+    print(f"\nthroughput, wrk -c{args.connections} for {args.seconds:.0f} s each ({machine_load()}):")
+    print(table(["setup", "load", "req/s", "p50 ms", "p99 ms", "errors"], rows))
+    print(f"\n{WRITERS} concurrent writers over 2 processes on one database: {acknowledged} acknowledged, "
+          f"{lost} lost, {doubled} doubled, in {elapsed:.2f} s")
+    print(f"memory per Store of the built-in data: {per_store:,.0f} KiB (tracemalloc over {SESSIONS} Stores in one "
+          f"process; {SESSIONS} sessions would hold about {per_store * SESSIONS / 1024:,.1f} MiB)")
+    targets.check("no write lost", lost == 0, f"{lost} lost")
+    targets.check("no write doubled", doubled == 0, f"{doubled} doubled")
+    targets.check("every writer acknowledged", acknowledged == WRITERS, f"{acknowledged} of {WRITERS}")
+    return targets.report()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -61,13 +61,15 @@ def seed_data(objects: int) -> dict:
     statuses = [{"uuid": uid(), "offering": offerings[i % OFFERINGS]["uuid"], "agent_type": AGENT_TYPES[i % 5],
                  "status": INTEGRATION_STATUSES[(i // OFFERINGS) % 3],
                  "last_request_timestamp": None if i % 7 == 0 else when()} for i in range(objects)]
-    return {"users": default["users"], "prefactor": default["prefactor"], "customers": customers,
-            "offerings": offerings, "identities": identities, "services": services,
-            "integration_statuses": statuses}
+    # The built-in data stays (its users' roles refer to its offerings, projects, providers...);
+    # these lists are added to it.
+    return {**default, "offerings": default["offerings"] + offerings,
+            "identities": default["identities"] + identities, "services": default["services"] + services,
+            "integration_statuses": default["integration_statuses"] + statuses}
 
 
 def loads_for(data: dict) -> dict[str, Load]:
-    identity, service = data["identities"][0]["uuid"], data["services"][len(data["services"]) // 2]["uuid"]
+    identity, service = data["identities"][-1]["uuid"], data["services"][len(data["services"]) // 2]["uuid"]
     return {
         "services ?identity_uuid&state=1": Load("GET", f"{SERVICES}?identity_uuid={identity}&state=1&page_size=20", STAFF),
         "statuses ?status=Active&o=-last_request_timestamp":

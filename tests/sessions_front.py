@@ -1,0 +1,46 @@
+"""A stand-in for the mock's sessions (until branch `sessions` lands, which serves them in the mock
+itself), under the same URL convention: `{url}/sessions/<name>/...` is a mock of its own, made on
+first use, and `GET {url}/__admin/sessions` lists the sessions; anything else is the mock's."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable
+
+SESSION_PATH = re.compile(r"^/sessions/([A-Za-z0-9_.-]+)(/.*)$")
+
+
+class SessionsFront:
+    def __init__(self, build: Callable[[], object]):
+        self.build, self.default, self.sessions = build, build(), {}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] == "/__admin/sessions":
+            body = json.dumps([{"name": name} for name in self.sessions]).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            return await send({"type": "http.response.body", "body": body})
+        match = SESSION_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+        if match is None:
+            return await self.default(scope, receive, send)
+        name = match.group(1)
+        if name not in self.sessions:
+            self.sessions[name] = self.build()
+        prefix = f"/sessions/{name}"
+        scope = dict(scope, root_path=scope.get("root_path", "") + prefix)  # ASGI: path keeps the prefix
+        await self.sessions[name](scope, receive, send)
+
+
+class WithoutSessions:
+    """The mock as a deployment without sessions sees it: `/__admin/sessions` and `/sessions/...` are 404."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and (scope["path"] == "/__admin/sessions" or scope["path"].startswith("/sessions/")):
+            body = b'{"detail": "Not found."}'
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            return await send({"type": "http.response.body", "body": body})
+        await self.app(scope, receive, send)

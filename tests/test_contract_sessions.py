@@ -1,0 +1,86 @@
+"""The contract suites spread over pytest-xdist workers: against a mock that offers sessions each
+worker checks its own session, and the run reports as one run (the holes rule judged once over
+what every worker saw); with no URL each worker checks a mock of its own; against a target
+without sessions the checks stay together on one worker, as one process must see one state.
+
+Until the mock serves sessions itself (branch `sessions`), tests/sessions_front.py stands in for
+them under the same URL convention."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import httpx
+
+from suite_runs import run_against, serving
+from test_contract_reports import data_without_plans
+
+HOLES = "test_operations_answered::test_every_operation_gets_a_success_answer"
+SESSION = re.compile(r"^contracts-[0-9a-f]{8}-gw\d+$")
+WORKER_LINE = re.compile(r"^\[(gw\d+)\] .*(PASSED|FAILED|SKIPPED) (\S+)", re.M)
+
+
+def testcases(report: Path) -> dict[str, str]:
+    """Each check of a JUnit report and its outcome."""
+    cases = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        outcome = next((kind for kind in ("failure", "error", "skipped") if case.find(kind) is not None), "passed")
+        cases[f"{case.get('classname').split('.')[-1]}::{case.get('name')}"] = outcome
+    return cases
+
+
+def sessions_of(url: str) -> list[str]:
+    answer = httpx.get(f"{url}/__admin/sessions", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return [session["name"] if isinstance(session, dict) else session for session in answer.json()]
+
+
+def test_four_workers_each_check_their_own_session_and_the_run_passes_as_with_one(tmp_path):
+    with serving("mock-with-sessions") as url:
+        one = run_against(url, tmp_path / "one.xml", "-n", "0")
+        spread = run_against(url, tmp_path / "spread.xml", "-n", "4")
+        sessions = sessions_of(url)
+        journals = {name: httpx.get(f"{url}/sessions/{name}/__admin/requests", timeout=10).json() for name in sessions}
+    assert one.code == 0 and spread.code == 0, spread.output
+    # The same checks, with the same outcomes: the holes rule among them, judged by the controller.
+    assert testcases(tmp_path / "spread.xml") == testcases(tmp_path / "one.xml")
+    assert testcases(tmp_path / "spread.xml")[HOLES] == "passed"
+    assert "contract coverage (agent_api_contracts)" in spread.output and "never exercised" not in spread.output
+    # The run with one worker checked the target itself; each of the four workers its own session.
+    assert len(sessions) == 4 and all(SESSION.match(name) for name in sessions), sessions
+    assert {name.rsplit("-", 1)[1] for name in sessions} == {"gw0", "gw1", "gw2", "gw3"}
+    assert len({name.split("-")[1] for name in sessions}) == 1, "one run id for the run's sessions"
+    assert all(any(entry["operation_id"] for entry in journal) for journal in journals.values()), \
+        {name: len(journal) for name, journal in journals.items()}
+
+
+def test_spread_over_workers_an_operation_that_never_answers_success_still_fails_the_run(tmp_path):
+    with serving("mock-with-sessions", data_without_plans(tmp_path)) as url:
+        run = run_against(url, tmp_path / "report.xml", "-n", "2")
+    assert run.code == 1, run.output
+    text = run.failures[HOLES]
+    assert text.count("  expected: ") == 1, text  # one operation, though two workers each saw it fail
+    assert "marketplace_plans_retrieve (GET /api/marketplace-plans/{uuid}/) to answer 2xx" in text
+    assert "likely cause: no object visible to WALDUR_TOKEN's account: no list it can read shows or names one" in text
+    assert re.search(r"reproduce: curl .*/sessions/contracts-[0-9a-f]{8}-gw\d+/api/marketplace-plans/", text), text
+    verdict = run.output.split("contract verdict", 1)[1].split("contract coverage", 1)[0]
+    assert "1 operation(s) never answered with success" in verdict and "marketplace_plans_retrieve" in verdict, run.output
+
+
+def test_without_a_url_each_worker_checks_a_mock_of_its_own(tmp_path):
+    run = run_against(None, tmp_path / "report.xml", "-n", "2", "-v", "-v", "--api", "prefactor")
+    assert run.code == 0, run.output
+    workers = {worker for worker, _, _ in WORKER_LINE.findall(run.output)}
+    assert workers == {"gw0", "gw1"}, run.output[-3000:]
+    assert testcases(tmp_path / "report.xml")[HOLES] == "passed"
+
+
+def test_against_a_target_without_sessions_the_checks_stay_on_one_worker(tmp_path):
+    with serving("mock-without-sessions") as url:
+        run = run_against(url, tmp_path / "report.xml", "-n", "2", "--dist", "loadgroup", "-v", "-v",
+                          "--api", "prefactor")
+    assert run.code == 0, run.output
+    ran = WORKER_LINE.findall(run.output)
+    assert ran and len({worker for worker, _, _ in ran}) == 1, run.output[-3000:]
+    assert testcases(tmp_path / "report.xml")[HOLES] == "passed"

@@ -23,13 +23,23 @@ class SessionsFront:
         match = SESSION_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
         if match is None:
             return await self.default(scope, receive, send)
-        name = match.group(1)
+        name, rest = match.groups()
         if name not in self.sessions:
             self.sessions[name] = self.build()
         prefix = f"/sessions/{name}"
-        scope = dict(scope, root_path=scope.get("root_path", "") + prefix)  # ASGI: path keeps the prefix
-        await self.sessions[name](scope, receive, send)
+        # The mock sees its own paths (as behind a proxy that strips the prefix); its `url` fields
+        # follow root_path, its Link headers the request's path: they get the prefix here.
+        inner = dict(scope, path=rest, raw_path=rest.encode(), root_path=scope.get("root_path", "") + prefix)
+        host = next((value for key, value in scope["headers"] if key == b"host"), b"")
 
+        async def prefixed_links(message):
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[(key, value.replace(b"://" + host + b"/", b"://" + host + prefix.encode() + b"/")
+                                                  if key.lower() == b"link" else value)
+                                                 for key, value in message.get("headers", [])])
+            await send(message)
+
+        await self.sessions[name](inner, receive, prefixed_links)
 
 class WithoutSessions:
     """The mock as a deployment without sessions sees it: `/__admin/sessions` and `/sessions/...` are 404."""

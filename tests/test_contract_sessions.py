@@ -21,7 +21,7 @@ SESSION = re.compile(r"^contracts-[0-9a-f]{8}-gw\d+$")
 WORKER_LINE = re.compile(r"^\[(gw\d+)\] .*(PASSED|FAILED|SKIPPED) (\S+)", re.M)
 
 
-def testcases(report: Path) -> dict[str, str]:
+def outcomes(report: Path) -> dict[str, str]:
     """Each check of a JUnit report and its outcome."""
     cases = {}
     for case in ElementTree.parse(report).getroot().iter("testcase"):
@@ -44,8 +44,8 @@ def test_four_workers_each_check_their_own_session_and_the_run_passes_as_with_on
         journals = {name: httpx.get(f"{url}/sessions/{name}/__admin/requests", timeout=10).json() for name in sessions}
     assert one.code == 0 and spread.code == 0, spread.output
     # The same checks, with the same outcomes: the holes rule among them, judged by the controller.
-    assert testcases(tmp_path / "spread.xml") == testcases(tmp_path / "one.xml")
-    assert testcases(tmp_path / "spread.xml")[HOLES] == "passed"
+    assert outcomes(tmp_path / "spread.xml") == outcomes(tmp_path / "one.xml")
+    assert outcomes(tmp_path / "spread.xml")[HOLES] == "passed"
     assert "contract coverage (agent_api_contracts)" in spread.output and "never exercised" not in spread.output
     # The run with one worker checked the target itself; each of the four workers its own session.
     assert len(sessions) == 4 and all(SESSION.match(name) for name in sessions), sessions
@@ -73,7 +73,7 @@ def test_without_a_url_each_worker_checks_a_mock_of_its_own(tmp_path):
     assert run.code == 0, run.output
     workers = {worker for worker, _, _ in WORKER_LINE.findall(run.output)}
     assert workers == {"gw0", "gw1"}, run.output[-3000:]
-    assert testcases(tmp_path / "report.xml")[HOLES] == "passed"
+    assert outcomes(tmp_path / "report.xml")[HOLES] == "passed"
 
 
 def test_against_a_target_without_sessions_the_checks_stay_on_one_worker(tmp_path):
@@ -83,4 +83,4 @@ def test_against_a_target_without_sessions_the_checks_stay_on_one_worker(tmp_pat
     assert run.code == 0, run.output
     ran = WORKER_LINE.findall(run.output)
     assert ran and len({worker for worker, _, _ in ran}) == 1, run.output[-3000:]
-    assert testcases(tmp_path / "report.xml")[HOLES] == "passed"
+    assert outcomes(tmp_path / "report.xml")[HOLES] == "passed"

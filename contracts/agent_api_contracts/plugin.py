@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,7 @@ from hypothesis import HealthCheck, settings
 from agent_api_contracts import clients, html_report, observed, rules, schemas, workers
 from agent_api_contracts.answered import expected_no_success
 from agent_api_contracts.rules.answers import JSON_ANSWER, shown, unanswered
-from agent_api_contracts.sessions import spread
+from agent_api_contracts.sessions import spread, worker_of
 from agent_api_contracts.target import CREDENTIALS, OPTIONAL, SKIP_MISSING, choose_target, credentials_of, urls_of
 from agent_api_contracts.verdicts import HEADER, VERDICTS, MissingCredential, Verdicts, rule_repr
 
@@ -123,6 +124,11 @@ def pytest_collection_modifyitems(session, config, items):
             # One state, seen by one process: under pytest-xdist's --dist loadgroup the checks
             # stay together on one worker.
             item.add_marker(pytest.mark.xdist_group("agent_api_contracts"))
+        if worker_of(config) is not None and not config.getvalue("loadgroup"):
+            warnings.warn(pytest.PytestWarning(
+                "the target offers no sessions (GET /__admin/sessions), so the contract checks share its one state: "
+                "run them in one process (-n 0) or on one worker (--dist loadgroup); spread over workers they "
+                "see and reset each other's writes"))
     # An optional credential's checks skip on their own (Target.credential), naming the variable.
     missing = [] if config.getoption("skip_missing_credentials") else \
         [variable for variable, found in credentials_of(config).items() if not found and variable not in OPTIONAL]

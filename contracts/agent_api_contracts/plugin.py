@@ -9,7 +9,9 @@ variable and the checks it would enable (unless --skip-missing-credentials), ski
 operation that never answered with success fails the run (`test_operations_answered.py`), and a
 coverage table ends the run. A failure prints its rule, the docs' words, what was expected and
 found and a curl line, in a few lines (the traceback with -v or --tb=...); the summary leads with
-the verdict; --html-report writes it all as one HTML file."""
+the verdict; --html-report writes it all as one HTML file. Under pytest-xdist the checks are
+spread over workers when each can check a state of its own (sessions.py), and the run still
+reports as one (workers.py); otherwise they stay together on one worker."""
 from __future__ import annotations
 
 import json
@@ -330,6 +332,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     write = terminalreporter.write_line
     terminalreporter.section("contract coverage (agent_api_contracts)")
+    if workers.RUN in config.stash:  # the controller of pytest-xdist workers: what the run checked, and where
+        for line in config.stash.get(HEADER, []) + workers.checked_lines(config):
+            write(line)
     for line in observed.current.table():
         write(line)
     for note in observed.current.notes:
@@ -357,6 +362,7 @@ def target(request):
     chosen = choose_target(request.config)
     chosen.reported_missing = frozenset(request.config.stash[VERDICTS].missing)
     request.config.stash[workers.RESETTABLE] = chosen.resettable
+    request.config.stash[workers.CHECKED] = sorted({url for url in (chosen.waldur_url, chosen.prefactor_url) if url})
     yield chosen
     chosen.stop()
 

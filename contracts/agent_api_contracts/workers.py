@@ -21,6 +21,7 @@ from agent_api_contracts.verdicts import HEADER, VERDICTS, Verdicts, rule_repr
 KEY = "agent_api_contracts"
 HOLES_CHECK = pytest.StashKey[tuple]()   # on a worker of a spread run: (nodeid, location) of the check it leaves out
 RESETTABLE = pytest.StashKey[bool]()    # on a worker: whether its target could be reset
+CHECKED = pytest.StashKey[list]()        # on a worker: the base URLs it checked (its session's, or its own mock's)
 RUN = pytest.StashKey[dict]()           # on the controller: what the workers sent beside observations and verdicts
 
 
@@ -80,6 +81,7 @@ def worker_output(config) -> dict:
             "failures": [[check, [violation_data(v) for v in violations]] for check, violations in verdicts.failures.items()],
             "other": list(verdicts.other.items()), "missing": sorted(verdicts.missing),
             "header": config.stash.get(HEADER, []), "resettable": config.stash.get(RESETTABLE, None),
+            "checked": config.stash.get(CHECKED, []), "worker": config.workerinput["workerid"],
             "paths_found": sorted(found), "paths_empty": sorted(empty),
             "holes_check": list(config.stash[HOLES_CHECK]) if config.stash.get(SPREAD, False) and HOLES_CHECK in config.stash else None}
 
@@ -91,7 +93,8 @@ def pytest_testnodedown(node, error):
     if data is None:
         return
     config = node.config
-    run = config.stash.setdefault(RUN, {"resettable": [], "paths_found": set(), "paths_empty": set(), "holes_check": None})
+    run = config.stash.setdefault(RUN, {"resettable": [], "paths_found": set(), "paths_empty": set(), "holes_check": None,
+                                        "checked": {}})
     config.stash.setdefault(VERDICTS, Verdicts())
     merge_observations(observed.current, data["observations"])
     verdicts = config.stash[VERDICTS]
@@ -103,6 +106,16 @@ def pytest_testnodedown(node, error):
     run["paths_found"].update(data["paths_found"])
     run["paths_empty"].update(data["paths_empty"])
     run["holes_check"] = run["holes_check"] or data["holes_check"]
+    run["checked"][data["worker"]] = data["checked"]
+
+
+def checked_lines(config) -> list[str]:
+    """On the controller: what each worker checked, for the run's summary."""
+    run = config.stash.get(RUN, None)
+    if not run:
+        return []
+    return ["  pytest-xdist workers:"] + [f"    {worker} checked {', '.join(urls) or 'nothing'}"
+                                         for worker, urls in sorted(run["checked"].items())]
 
 
 @pytest.hookimpl(wrapper=True)

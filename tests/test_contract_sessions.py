@@ -83,4 +83,13 @@ def test_against_a_target_without_sessions_the_checks_stay_on_one_worker(tmp_pat
     assert run.code == 0, run.output
     ran = WORKER_LINE.findall(run.output)
     assert ran and len({worker for worker, _, _ in ran}) == 1, run.output[-3000:]
-    assert outcomes(tmp_path / "report.xml")[HOLES] == "passed"
+    checks = outcomes(tmp_path / "report.xml")
+    assert all("@agent_api_contracts" in check for check in checks), checks  # pytest-xdist's group, in the ids
+    assert checks[f"{HOLES}@agent_api_contracts"] == "passed", checks
+
+
+def test_spread_over_workers_against_a_target_without_sessions_the_run_warns(tmp_path):
+    with serving("mock-without-sessions") as url:
+        run = run_against(url, tmp_path / "report.xml", "-n", "2", "--api", "prefactor", "-k", "test_access")
+    assert "the target offers no sessions (GET /__admin/sessions), so the contract checks share its one state" in run.output, \
+        run.output[-3000:]

@@ -160,3 +160,17 @@ def test_the_check_refuses_an_answer_the_types_do_not_accept(answers, checker, t
     errors = json.loads(done.stdout)["errors"]
     assert any(expected in error for error in errors), errors
     assert errors != answers[call]["errors"]
+
+
+def test_the_client_works_in_a_session_by_its_base_url_alone(checker, mock_url):
+    """A test worker's HomePort in its own session (README "Sessions"): the same calls, the same
+    verdicts, every call in that session's journal and none in the default one's."""
+    default_journal = len(httpx.get(f"{mock_url}/__admin/requests").json())
+    session_url = f"{mock_url}/sessions/homeport1"
+    done = run("node", str(checker), "calls", session_url, TOKEN)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert unexplained(report) == {call: [] for call in report}
+    assert report["orders"]["answer"][0]["url"].startswith(f"{session_url}/api/marketplace-orders/")
+    assert len(httpx.get(f"{session_url}/__admin/requests").json()) >= len(report)
+    assert len(httpx.get(f"{mock_url}/__admin/requests").json()) == default_journal

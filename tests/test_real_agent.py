@@ -113,3 +113,19 @@ def test_an_order_added_through_the_admin_surface_is_taken_by_the_next_cycle(cyc
     run_cycle(agent_home(tmp_path, base_url), "order_process")
     assert api(base_url, f"/api/marketplace-orders/{order['uuid']}/")["state"] == "done"
     assert api(base_url, f"/api/marketplace-provider-resources/{BUILT_IN_RESOURCE}/")["state"] == "Terminated"
+
+
+def test_the_agent_works_in_a_session_by_its_url_alone(cycles, tmp_path):
+    """A test worker's agent in its own session (/sessions/<name>/, README "Sessions"): the same
+    config but for `waldur_api_url`. The session starts from the seed, so the built-in order is
+    pending there whatever the default session's cycles did, and the cycle touches nothing else."""
+    base_url, _ = cycles
+    session_url = f"{base_url}/sessions/agent1"  # ends in a digit: the agent strips trailing a, p, i and /
+    default_journal = len(admin(base_url, "requests"))
+    run_cycle(agent_home(tmp_path, session_url), "order_process")
+    calls = admin(session_url, "requests")
+    assert "marketplace_orders_set_state_done" in [call["operation_id"] for call in calls]
+    assert all(call["status"] < 400 for call in calls), [(call["path"], call["status"]) for call in calls]
+    assert api(session_url, f"/api/marketplace-orders/{BUILT_IN_ORDER}/")["state"] == "done"
+    assert len(admin(base_url, "requests")) == default_journal, "no call reached the default session"
+    assert [session["name"] for session in admin(base_url, "sessions")] == ["agent1"]

@@ -7,6 +7,9 @@
     DELETE /__admin/requests    clear the journal
     GET    /__admin/faults      pending faults    POST /__admin/faults  add one    DELETE: clear
     POST   /__admin/orders      add a pending order (Create, Update, Terminate) for a resource (resources/orders.py)
+    GET    /__admin/sessions    the named sessions (sessions.py)    DELETE /__admin/sessions/<name>  drop one
+
+Under a session's prefix (/sessions/<name>/__admin/...), each acts on that session only.
 """
 from __future__ import annotations
 
@@ -107,11 +110,29 @@ async def faults(request: Request) -> Response:
     return _json([fault.to_json() for fault in mock.faults.pending])
 
 
+async def sessions(request: Request) -> Response:
+    """GET: the named sessions (each served under /sessions/<name>/): name, url (its prefix),
+    created, estimated_memory_bytes (its state and journal: sessions.py) and requests (journal
+    entries). The default session (no prefix) is not listed."""
+    return _json(request.scope["sessions"].listing())
+
+
+async def session(request: Request) -> Response:
+    """DELETE: drop the named session (its state, journal and faults); the next request under
+    its prefix starts it afresh from the seed. 404 for a session that does not exist."""
+    name = request.path_params["name"]
+    if not request.scope["sessions"].drop(name):
+        return _error(f"No session {name!r}.", 404)
+    return Response(status_code=204)
+
+
 ROUTES = [
     Route("/__admin/", index, methods=["GET"]),
     Route("/__admin/reset", reset, methods=["POST"]),
     Route("/__admin/state", state, methods=["GET", "PUT"]),
     Route("/__admin/requests", requests, methods=["GET", "DELETE"]),
     Route("/__admin/faults", faults, methods=["GET", "POST", "DELETE"]),
+    Route("/__admin/sessions", sessions, methods=["GET"]),
+    Route("/__admin/sessions/{name}", session, methods=["DELETE"]),
     *resources.ADMIN_ROUTES,
 ]

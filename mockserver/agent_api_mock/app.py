@@ -1,5 +1,6 @@
 """The mock as an ASGI app: Connexion serving both documents in spec/, wrapped in the
-layers of middleware.py, with the /__admin/ surface beside it."""
+layers of middleware.py, with the /__admin/ surface beside it, for the default session and
+the named ones under /sessions/<name>/ (sessions.py)."""
 from __future__ import annotations
 
 import functools
@@ -29,7 +30,8 @@ from agent_api_mock.errors import ApiError, error_for_path, to_connexion_respons
 from agent_api_mock.handlers import handler_for
 from agent_api_mock.journal import Journal
 from agent_api_mock.faults import Faults
-from agent_api_mock.middleware import AccessLog, BufferBody, JsonErrorsOnly, ProvideMock, RecordRequests, SimulateTrouble
+from agent_api_mock.middleware import AccessLog, BufferBody, JsonErrorsOnly, RecordRequests, SelectSession, SimulateTrouble
+from agent_api_mock.sessions import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SESSIONS, MB, SessionStates, Sessions
 from agent_api_mock.store import StateNotSaved, Store
 from agent_api_mock.validation import PrefactorBodyValidator, WaldurBodyValidator, WaldurParameterValidator
 from agent_api_spec.operations import OperationIndex, document
@@ -40,13 +42,14 @@ NO_CONNEXION_UI = SwaggerUIOptions(swagger_ui=False, serve_spec=False)
 
 
 class Mock:
-    """One running mock: its state, the journal of what it received, and pending faults."""
+    """One session of the running mock (sessions.py): its state, the journal of what it received,
+    and pending faults. `operations` (from spec/, never changed) is shared by the sessions."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, operations: OperationIndex | None = None):
         self.store = store
         self.journal = Journal()
         self.faults = Faults()
-        self.operations = OperationIndex()
+        self.operations = operations or OperationIndex()
 
 
 def problem_answer(request: ConnexionRequest, error: Exception):
@@ -105,21 +108,28 @@ def connexion_app(validate_responses: bool) -> AsyncApp:
 
 
 def create_app(data: dict | None = None, *, admin_surface: bool = True, validate_responses: bool = False,
-               store: Store | None = None, access_log=None) -> Starlette:
-    """`access_log`: a stream (sys.stdout) that gets a line per request; None adds no layer at all."""
+               store: Store | None = None, access_log=None, state_backend=None,
+               max_sessions: int = DEFAULT_MAX_SESSIONS, max_sessions_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> Starlette:
+    """`access_log`: a stream (sys.stdout) that gets a line per request; None adds no layer at all.
+    Named sessions (sessions.py) start from the default store's seed, made by the same Store
+    class, with `state_backend` (the --state backend) offered to keep them."""
     mock = Mock(store or Store(data))
+    seed = mock.store._seed  # what the store was started from (a --state file's saved state may differ)
+    sessions = Sessions(mock, lambda session_store: Mock(session_store, mock.operations),
+                        SessionStates(seed, type(mock.store), state_backend),
+                        max_sessions=max_sessions, max_memory_bytes=int(max_sessions_memory_mb * MB))
     routes = (index.routes(admin_surface) + (admin.ROUTES if admin_surface else []) + docs.ROUTES
               + [Mount("/", app=connexion_app(validate_responses))])
     logging_layer = [Middleware(AccessLog, operations=mock.operations, stream=access_log)] if access_log else []
     app = Starlette(routes=routes, middleware=[
         *logging_layer,
-        Middleware(ProvideMock, mock=mock),
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
                    expose_headers=["Link", "X-Result-Count"]),
+        Middleware(SelectSession, sessions=sessions),
         Middleware(JsonErrorsOnly),
         Middleware(BufferBody),
         Middleware(RecordRequests),
         Middleware(SimulateTrouble),
     ])
-    app.state.mock = mock
+    app.state.mock, app.state.sessions = mock, sessions
     return app

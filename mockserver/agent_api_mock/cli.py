@@ -19,6 +19,7 @@ from agent_api_mock.app import create_app  # noqa: E402
 from agent_api_mock.index import DESCRIPTION, version  # noqa: E402
 from agent_api_mock.permissions import describe  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
+from agent_api_mock.sessions import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SESSIONS  # noqa: E402
 from agent_api_mock.store import DEFAULT_DATA, InvalidData, InvalidSavedState, Store, load_data_file  # noqa: E402
 from agent_api_spec.ports import port  # noqa: E402
 
@@ -46,7 +47,14 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="YAML or JSON seed data (default: the built-in data set)")
     parser.add_argument("--state", metavar="FILE",
-                        help="keep the state in this SQLite file, so it survives restarts (default: in memory only)")
+                        help="keep the state in this SQLite file, so it survives restarts (default: in memory only); "
+                             "named sessions are kept in memory only")
+    parser.add_argument("--max-sessions", type=positive_int, default=DEFAULT_MAX_SESSIONS, metavar="N",
+                        help="named sessions (/sessions/<name>/...) kept at once; a new one past it is refused "
+                             f"(default: {DEFAULT_MAX_SESSIONS})")
+    parser.add_argument("--max-sessions-memory", type=positive_mb, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
+                        help="the named sessions' estimated memory together (state and journal); a new session "
+                             f"past it is refused (default: {DEFAULT_MAX_MEMORY_MB})")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--no-admin", action="store_true", help="do not serve the /__admin/ test-control surface")
     parser.add_argument("--validate-responses", action="store_true",
@@ -54,6 +62,22 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", "--access-log", dest="access_log", action="store_true",
                         help="print a line per request: time, method, path, status, duration, operationId")
     return parser
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def positive_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of megabytes")
+    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -64,7 +88,8 @@ def banner(store: Store, base_url: str, admin_surface: bool) -> str:
     lines = [f"mockserver listening on {base_url}",
              f"  docs:   {base_url}/docs/waldur/  and  {base_url}/docs/prefactor/"]
     if admin_surface:
-        lines.append(f"  admin:  {base_url}/__admin/ (reset, state, requests, faults)")
+        lines.append(f"  admin:  {base_url}/__admin/ (reset, state, requests, faults, sessions)")
+    lines.append(f"  sessions: {base_url}/sessions/<name>/... (an isolated copy each, e.g. one per test worker)")
     lines.append("  Waldur tokens (Authorization: Token <key>):")
     lines += [f"    {user.token:<24} {describe(user)}" for user in store.users.values()]
     lines.append("  Prefactor tokens (Authorization: Bearer <token>):")
@@ -148,7 +173,8 @@ def serve(args: argparse.Namespace) -> None:
         sys.exit(f"mockserver: cannot load {args.data}: {error}")
     sock = listening_socket(args.host, args.port)
     app = create_app(store=store, admin_surface=not args.no_admin, validate_responses=args.validate_responses,
-                     access_log=sys.stdout if args.access_log else None)
+                     access_log=sys.stdout if args.access_log else None, state_backend=durable,
+                     max_sessions=args.max_sessions, max_sessions_memory_mb=args.max_sessions_memory)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
     try:
         AnnouncingServer(config, store, not args.no_admin).run(sockets=[sock])

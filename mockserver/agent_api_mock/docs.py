@@ -1,4 +1,6 @@
 """Swagger UI for each document in spec/, at /docs/<api>/ (the document at /docs/<api>/openapi.json).
+Under a session's prefix (/sessions/<name>/docs/...), links and the documents' server carry the prefix;
+the static assets, the same for every session, are served at /docs/static/ only.
 
 The page works offline (its assets come from the swagger-ui-bundle package), lists the running
 mock's tokens as the `Authorization` header takes them, and keeps what was entered under
@@ -22,16 +24,17 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from agent_api_mock.permissions import describe
+from agent_api_mock.sessions import prefix_of
 from agent_api_spec.operations import DOCUMENTS, document, resolve
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <link rel="stylesheet" href="/docs/static/swagger-ui.css"></head>
 <body><section id="mock-tokens" style="font-family: sans-serif; margin: 1em 2em">{tokens}
-<p>The OpenAPI document as it is: <a href="/docs/{api}/openapi.json">/docs/{api}/openapi.json</a></p></section>
+<p>The OpenAPI document as it is: <a href="{prefix}/docs/{api}/openapi.json">{prefix}/docs/{api}/openapi.json</a></p></section>
 <div id="swagger-ui"></div>
 <script src="/docs/static/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({{url: "/docs/{api}/swagger-ui.json", dom_id: "#swagger-ui", persistAuthorization: true}});</script>
+<script>SwaggerUIBundle({{url: "{prefix}/docs/{api}/swagger-ui.json", dom_id: "#swagger-ui", persistAuthorization: true}});</script>
 </body></html>"""
 
 
@@ -94,6 +97,17 @@ def swagger_ui_document(api: str) -> bytes:
     return orjson.dumps(shown)
 
 
+def in_session(body: bytes, prefix: str) -> bytes:
+    """A document served under a session's prefix: its server is the session's root, so that
+    "Try it out" (and any tool reading the document) stays in the session."""
+    if not prefix:
+        return body
+    shown = orjson.loads(body)
+    shown["servers"] = [{**server, "url": (prefix + "/" + server["url"].strip("/")).rstrip("/")}
+                         for server in shown.get("servers", [{"url": "/"}])]
+    return orjson.dumps(shown)
+
+
 def _unknown(api: str) -> Response | None:
     if api in DOCUMENTS:
         return None
@@ -101,27 +115,33 @@ def _unknown(api: str) -> Response | None:
 
 
 async def index(request: Request) -> Response:
-    return HTMLResponse("".join(f'<p><a href="/docs/{api}/">{document(api)["info"]["title"]}</a></p>' for api in DOCUMENTS))
+    prefix = prefix_of(request.scope)
+    return HTMLResponse("".join(f'<p><a href="{prefix}/docs/{api}/">{document(api)["info"]["title"]}</a></p>'
+                                for api in DOCUMENTS))
 
 
 async def swagger_ui(request: Request) -> Response:
     api = request.path_params["api"]
     return _unknown(api) or HTMLResponse(PAGE.format(api=api, title=html.escape(document(api)["info"]["title"]),
+                                                     prefix=prefix_of(request.scope),
                                                      tokens=tokens_html(api, request.scope["mock"].store)))
 
 
 async def swagger_ui_json(request: Request) -> Response:
     api = request.path_params["api"]
-    return _unknown(api) or Response(swagger_ui_document(api), media_type="application/json")
+    return _unknown(api) or Response(in_session(swagger_ui_document(api), prefix_of(request.scope)),
+                                     media_type="application/json")
 
 
 async def openapi_document(request: Request) -> Response:
+    """The document exactly as spec/ has it (under a session's prefix, with that session as its server)."""
     api = request.path_params["api"]
-    return _unknown(api) or Response(orjson.dumps(document(api)), media_type="application/json")
+    return _unknown(api) or Response(in_session(orjson.dumps(document(api)), prefix_of(request.scope)),
+                                     media_type="application/json")
 
 
 ROUTES = [
-    Route("/docs", lambda request: RedirectResponse("/docs/")),
+    Route("/docs", lambda request: RedirectResponse(f"{prefix_of(request.scope)}/docs/")),
     Route("/docs/", index),
     Mount("/docs/static", app=StaticFiles(directory=swagger_ui_path)),
     Route("/docs/{api}/", swagger_ui),

@@ -30,13 +30,30 @@ def recorded_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
+# What an entry costs beyond its texts (the dict, its numbers), measured with tracemalloc.
+ENTRY_OVERHEAD_BYTES = 600
+
+
 class Journal:
     def __init__(self, capacity: int = 10_000):
         self._entries: collections.deque[dict] = collections.deque(maxlen=capacity)
+        self._sizes: collections.deque[int] = collections.deque(maxlen=capacity)
         self._next_id = 1
+        self.size_bytes = 0
+        """About the memory the entries hold (their texts and ENTRY_OVERHEAD_BYTES each): what a
+        session's memory estimate adds to its state's (sessions.py)."""
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def record(self, *, method: str, path: str, query: str, headers: dict[str, str], body: bytes, status: int,
                operation_id: str | None, started: float, duration_ms: float) -> None:
+        size = (ENTRY_OVERHEAD_BYTES + len(body) + len(path) + len(query)
+                + sum(len(name) + len(value) for name, value in headers.items()))
+        if len(self._sizes) == self._sizes.maxlen:
+            self.size_bytes -= self._sizes[0]
+        self._sizes.append(size)
+        self.size_bytes += size
         self._entries.append({
             "id": self._next_id,
             "time": started,
@@ -58,6 +75,8 @@ class Journal:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._sizes.clear()
+        self.size_bytes = 0
 
 
 def _readable(body: bytes) -> object:

@@ -1,5 +1,5 @@
-"""ASGI layers around the Connexion app: the access log (with --access-log only), the running
-mock in every request's scope, the body size limit, the request journal and simulated trouble
+"""ASGI layers around the Connexion app: the access log (with --access-log only), the mock of
+the request's session in its scope, the body size limit, the request journal and simulated trouble
 (faults and `Prefer`)."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.responses import Response
 from agent_api_mock.errors import ApiError, error_for_path
 from agent_api_mock.faults import apply_fault, simulated_answer, steering
 from agent_api_mock.journal import now, recorded_headers
+from agent_api_mock.sessions import PREFIX, SessionRefused, split_path
 from agent_api_mock.wire import json_bytes
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -57,7 +58,7 @@ class AccessLog:
             await self.app(scope, receive, send_)
         finally:
             query = scope.get("query_string", b"").decode("latin-1")
-            operation = self.operations.find(scope["method"], scope["path"])
+            operation = self.operations.find(scope["method"], split_path(scope["path"])[1])
             self.stream.write(f"{time.strftime('%H:%M:%S', time.localtime(arrived))} {scope['method']} "
                               f"{scope['path']}{'?' + query if query else ''} {status} "
                               f"{(time.perf_counter() - clock) * 1000:.1f}ms "
@@ -65,16 +66,32 @@ class AccessLog:
             self.stream.flush()
 
 
-class ProvideMock:
-    """Puts the running mock in the scope, where auth, handlers and admin routes find it."""
+class SelectSession:
+    """Puts the mock of the request's session in the scope, where auth, handlers and admin routes
+    find it (and the sessions, for the admin surface). A path under `/sessions/<name>/` goes on
+    without that prefix, which moves to `root_path`, so that everything below sees the paths the
+    spec documents and builds absolute URLs with the prefix (sessions.py)."""
 
-    def __init__(self, app, mock):
-        self.app, self.mock = app, mock
+    def __init__(self, app, sessions):
+        self.app, self.sessions = app, sessions
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            scope["mock"] = self.mock
-            scope.setdefault("state", {})
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        name, path = split_path(scope["path"])
+        try:
+            mock = self.sessions.mock_for(name)
+        except SessionRefused as refusal:
+            return await answer(error_for_path(path, refusal.status, refusal.message), scope, receive, send)
+        if name is not None:
+            prefix = f"{PREFIX}{name}"
+            scope = {**scope, "path": path, "root_path": scope.get("root_path", "") + prefix}
+            raw_path = scope.get("raw_path")
+            if raw_path is not None:
+                within = raw_path[len(prefix):] if raw_path.startswith(prefix.encode()) else path.encode()
+                scope["raw_path"] = within or b"/"
+        scope["mock"], scope["sessions"], scope["session"] = mock, self.sessions, name
+        scope.setdefault("state", {})
         await self.app(scope, receive, send)
 
 

@@ -33,13 +33,22 @@ def page_number_from(raw: str | None, page_count: int) -> int:
     return number
 
 
+def mounted_path(scope, path: str) -> str:
+    """`path` with the `root_path` the app is mounted on (a session's /sessions/<name>), which
+    Starlette's `request.url` leaves out, unless the server already put it in. Waldur's links are
+    `request.build_absolute_uri()` (waldur_core/core/pagination.py, LinkHeaderPagination), which
+    keeps the prefix Django is mounted on (SCRIPT_NAME) the same way."""
+    root_path = scope.get("root_path", "")
+    return path if not root_path or path.startswith(root_path + "/") else root_path + path
+
+
 def paginate(request, items: Sequence) -> tuple[Sequence, dict[str, str]]:
     """The requested page of `items` and the headers that describe it."""
     size = page_size_from(request.query_params.get("page_size"))
     page_count = max(1, -(-len(items) // size))
     number = page_number_from(request.query_params.get("page"), page_count)
     url = request.url
-    base = str(url).partition("?")[0]
+    base = str(url.replace(path=mounted_path(request.scope, url.path), query="")).partition("?")[0]
     others = [(key, value) for key, value in parse_qsl(url.query, keep_blank_values=True) if key != "page"]
 
     def link(page: int) -> str:

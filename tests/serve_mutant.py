@@ -1,6 +1,6 @@
 """Serve one variant of tests/mutants.py (or, as NAME `mock`, the plain mock) on a free loopback port:
 `python tests/serve_mutant.py NAME` (`mock DATA.json`: the plain mock seeded with that data;
-`mock-with-sessions` / `mock-without-sessions` [DATA.json]: tests/sessions_front.py).
+`mock-without-sessions [DATA.json]`: the mock as a deployment without sessions sees it).
 Prints `listening on http://127.0.0.1:PORT` once it accepts connections."""
 import json
 import logging
@@ -13,7 +13,7 @@ warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
 
 from mutants import BY_NAME, create_app  # noqa: E402
-from sessions_front import SessionsFront, WithoutSessions  # noqa: E402
+from without_sessions import WithoutSessions  # noqa: E402
 
 
 class Announcing(uvicorn.Server):
@@ -25,9 +25,7 @@ class Announcing(uvicorn.Server):
 
 if __name__ == "__main__":
     data = json.loads(open(sys.argv[2], encoding="utf-8").read()) if len(sys.argv) > 2 else None
-    if sys.argv[1] == "mock-with-sessions":
-        app = SessionsFront(lambda: create_app(data))
-    elif sys.argv[1] == "mock-without-sessions":
+    if sys.argv[1] == "mock-without-sessions":
         app = WithoutSessions(create_app(data))
     elif sys.argv[1] == "mock":
         app = create_app(json.loads(open(sys.argv[2], encoding="utf-8").read()) if len(sys.argv) > 2 else None)

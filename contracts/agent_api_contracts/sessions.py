@@ -43,6 +43,22 @@ def session_name(config) -> str:
     return f"contracts-{config.workerinput['testrunuid'][:8]}-{worker_of(config)}"
 
 
+def dropper(config, urls: set[str]):
+    """What ends the worker's use of its sessions on `urls` (None when it has none): the mock keeps
+    a bounded number of sessions (mockserver --max-sessions), so a run drops its own
+    (`DELETE /__admin/sessions/<name>`), as best it can."""
+    if not config.stash.get(SPREAD, False):
+        return None
+
+    def drop():
+        for url in urls:
+            try:
+                httpx.delete(f"{url}/__admin/sessions/{session_name(config)}", timeout=10)
+            except httpx.HTTPError:
+                pass
+    return drop
+
+
 def session_url(config, url: str | None) -> str | None:
     """The URL this worker checks instead of `url` (unchanged when the run is not spread, or has no URL)."""
     if not url or not config.stash.get(SPREAD, False):

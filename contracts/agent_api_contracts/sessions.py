@@ -38,8 +38,10 @@ def spread(config, urls: dict[str, str | None]) -> bool:
 
 def session_name(config) -> str:
     """This worker's session: the run's id (two runs against one mock never share a session) and
-    the worker's. It ends in the worker's number: a base URL the real site agent takes as given
-    must not end in `a`, `p`, `i` or `/` (the sessions' convention in the mock)."""
+    the worker's, in the names the mock allows ([A-Za-z0-9_-]{1,64}). It ends in the worker's
+    number: waldur-site-agent strips every trailing `/`, `a`, `p` and `i` from its base URL
+    (waldur_site_agent/common/utils.py, get_client: `api_url.rstrip("/api")`), so a session the
+    real agent can share must not end in one (README, "Sessions")."""
     return f"contracts-{config.workerinput['testrunuid'][:8]}-{worker_of(config)}"
 
 

@@ -1,5 +1,6 @@
 """Serve one variant of tests/mutants.py (or, as NAME `mock`, the plain mock) on a free loopback port:
-`python tests/serve_mutant.py NAME` (`mock DATA.json`: the plain mock seeded with that data).
+`python tests/serve_mutant.py NAME` (`mock DATA.json`: the plain mock seeded with that data;
+`mock-without-sessions [DATA.json]`: the mock as a deployment without sessions sees it).
 Prints `listening on http://127.0.0.1:PORT` once it accepts connections."""
 import json
 import logging
@@ -12,6 +13,7 @@ warnings.filterwarnings("ignore")
 logging.disable(logging.CRITICAL)
 
 from mutants import BY_NAME, create_app  # noqa: E402
+from without_sessions import WithoutSessions  # noqa: E402
 
 
 class Announcing(uvicorn.Server):
@@ -22,7 +24,10 @@ class Announcing(uvicorn.Server):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "mock":
+    data = json.loads(open(sys.argv[2], encoding="utf-8").read()) if len(sys.argv) > 2 else None
+    if sys.argv[1] == "mock-without-sessions":
+        app = WithoutSessions(create_app(data))
+    elif sys.argv[1] == "mock":
         app = create_app(json.loads(open(sys.argv[2], encoding="utf-8").read()) if len(sys.argv) > 2 else None)
     else:
         app = BY_NAME[sys.argv[1]].build()

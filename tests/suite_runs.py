@@ -48,17 +48,23 @@ def run_suite(server: str, report: Path, *args: str, credentials: dict | None = 
               target: str = "agent_api_contracts", data: Path | None = None) -> Run:
     """Serves `server` (a variant of tests/mutants.py, or `mock`) and runs the suite against it."""
     with serving(server, data) as url:
-        # Not CI's variables either: with CI or BUILD_NUMBER set, pytest prints each failure's whole
-        # message in the short summary, and the output tests read the output a terminal shows.
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("PYTEST_", "WALDUR_", "PREFACTOR_")) and key not in ("CI", "BUILD_NUMBER")}
-        env.update(CREDENTIALS if credentials is None else credentials, CONTRACTS_PROFILE="quick")
-        started = time.monotonic()
-        suite = subprocess.run(
-            [sys.executable, "-m", "pytest", "--pyargs", target, "--base-url", url, "-q", "-p", "no:cacheprovider",
-             "-p", "no:randomly", f"--junitxml={report}", *args],
-            cwd=cwd or report.parent, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
-        return Run(suite.returncode, failures_of(report), suite.stdout + suite.stderr[-2000:], time.monotonic() - started)
+        return run_against(url, report, *args, credentials=credentials, cwd=cwd, target=target)
+
+
+def run_against(url: str | None, report: Path, *args: str, credentials: dict | None = None, cwd: Path | None = None,
+                target: str = "agent_api_contracts") -> Run:
+    """Runs the suite against the server at `url` (None: the suite starts our own mock)."""
+    # Not CI's variables either: with CI or BUILD_NUMBER set, pytest prints each failure's whole
+    # message in the short summary, and the output tests read the output a terminal shows.
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTEST_", "WALDUR_", "PREFACTOR_")) and key not in ("CI", "BUILD_NUMBER")}
+    env.update(CREDENTIALS if credentials is None else credentials, CONTRACTS_PROFILE="quick")
+    started = time.monotonic()
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", target, *(["--base-url", url] if url else []), "-q",
+         "-p", "no:cacheprovider", "-p", "no:randomly", f"--junitxml={report}", *args],
+        cwd=cwd or report.parent, env=env, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    return Run(suite.returncode, failures_of(report), suite.stdout + suite.stderr[-2000:], time.monotonic() - started)
 
 
 def failures_of(report: Path) -> dict[str, str]:

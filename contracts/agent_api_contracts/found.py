@@ -117,3 +117,14 @@ class FoundObjects:
             again = path_values(self.api, self.base_url, self.authorization)
             self.values.update({p: uuids for p, uuids in again.items() if uuids and not self.values.get(p)})
         return self.values.get(path, [])
+
+
+# document title -> the objects found under each path template (test_conformance.py fills it)
+FOUND: dict[str, FoundObjects] = {}
+
+
+def paths_found() -> tuple[set[str], set[str]]:
+    """(the path templates under which the suite found objects, those under which it found none)."""
+    found = {path for objects in FOUND.values() for path, uuids in objects.values.items() if uuids}
+    empty = {path for objects in FOUND.values() for path, uuids in objects.values.items() if not uuids}
+    return found, empty

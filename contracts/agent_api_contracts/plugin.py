@@ -9,22 +9,27 @@ variable and the checks it would enable (unless --skip-missing-credentials), ski
 operation that never answered with success fails the run (`test_operations_answered.py`), and a
 coverage table ends the run. A failure prints its rule, the docs' words, what was expected and
 found and a curl line, in a few lines (the traceback with -v or --tb=...); the summary leads with
-the verdict; --html-report writes it all as one HTML file."""
+the verdict; --html-report writes it all as one HTML file. Under pytest-xdist the checks are
+spread over workers when each can check a state of its own (sessions.py), and the run still
+reports as one (workers.py); otherwise they stay together on one worker."""
 from __future__ import annotations
 
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from agent_api_contracts import clients, html_report, observed, rules, schemas
+from agent_api_contracts import clients, html_report, observed, rules, schemas, workers
+from agent_api_contracts.answered import expected_no_success
 from agent_api_contracts.rules.answers import JSON_ANSWER, shown, unanswered
+from agent_api_contracts.sessions import spread, worker_of
 from agent_api_contracts.target import CREDENTIALS, OPTIONAL, SKIP_MISSING, choose_target, credentials_of, urls_of
-from agent_api_contracts.verdicts import MissingCredential, Verdicts, rule_repr
+from agent_api_contracts.verdicts import HEADER, VERDICTS, MissingCredential, Verdicts, rule_repr
 
 PROFILES = {
     # Enough to catch what the mutation harness injects, in seconds per run.
@@ -43,7 +48,6 @@ JSON_VALUE_ATTRIBUTE = re.compile(r"'(list|dict|str|int|float|bool|NoneType)' ob
 CONTRACTS = pytest.StashKey[list]()
 CONTRACT_IDS: set[str] = set()
 CHECKED_NOTHING = pytest.StashKey[bool]()
-VERDICTS = pytest.StashKey[Verdicts]()
 # The check that runs last and fails on every operation that never answered with success.
 HOLES_MODULE = "agent_api_contracts.test_operations_answered"
 
@@ -82,6 +86,8 @@ def pytest_configure(config):
                                                      HealthCheck.function_scoped_fixture])
     config.stash[CONTRACTS] = []
     config.stash[VERDICTS] = Verdicts()
+    if not config.pluginmanager.is_registered(workers):  # a run spread over pytest-xdist workers reports as one
+        config.pluginmanager.register(workers, "agent_api_contracts.workers")
 
 
 def is_contract_check(item) -> bool:
@@ -106,10 +112,25 @@ def pytest_collection_modifyitems(session, config, items):
                 item.add_marker(pytest.mark.skip(reason=f"--api excludes {api}"))
         if read_only and item.get_closest_marker("writes"):
             item.add_marker(pytest.mark.skip(reason="--read-only: this check changes state"))
-    for item in contract_items:
-        # The run's observations (coverage, holes, the verdict) live in one process: under
-        # pytest-xdist's --dist loadgroup the checks stay together on one worker.
-        item.add_marker(pytest.mark.xdist_group("agent_api_contracts"))
+    if spread(config, urls_of(config)):
+        # Each pytest-xdist worker checks its own mock or session (sessions.py); the controller
+        # judges the holes rule over what they all saw (workers.py).
+        holes_check = [item for item in contract_items if item.module.__name__ == HOLES_MODULE]
+        for item in holes_check:
+            config.stash[workers.HOLES_CHECK] = (item.nodeid, list(item.location))
+        contract_items = [item for item in contract_items if item not in holes_check]
+        items[:] = [item for item in items if item not in holes_check]
+        config.hook.pytest_deselected(items=holes_check)
+    else:
+        for item in contract_items:
+            # One state, seen by one process: under pytest-xdist's --dist loadgroup the checks
+            # stay together on one worker.
+            item.add_marker(pytest.mark.xdist_group("agent_api_contracts"))
+        if worker_of(config) is not None and not config.getvalue("loadgroup"):
+            warnings.warn(pytest.PytestWarning(
+                "the target offers no sessions (GET /__admin/sessions), so the contract checks share its one state: "
+                "run them in one process (-n 0) or on one worker (--dist loadgroup); spread over workers they "
+                "see and reset each other's writes"))
     # An optional credential's checks skip on their own (Target.credential), naming the variable.
     missing = [] if config.getoption("skip_missing_credentials") else \
         [variable for variable, found in credentials_of(config).items() if not found and variable not in OPTIONAL]
@@ -139,23 +160,15 @@ def needs(item, variable: str) -> bool:
     return any(FIXTURE_CREDENTIALS.get(name) == variable for name in getattr(item, "fixturenames", ()))
 
 
-def expected_no_success(config) -> set[str]:
-    """The operations named by --expect-no-success (repeatable, comma-separated)."""
-    named = {name.strip() for value in config.getoption("expect_no_success") for name in value.split(",") if name.strip()}
-    known = {operation_id for api in observed.APIS for operation_id in schemas.operations(api)}
-    if named - known:
-        raise pytest.UsageError(f"--expect-no-success: no operation {', '.join(sorted(named - known))} in the spec")
-    return named
-
-
 def pytest_collection_finish(session):
     contract_items = session.config.stash.get(CONTRACTS, [])
     if not contract_items:
         return
     observed.current = observed.Observations()
     rules.OBSERVERS[:] = [lambda rule, held, exchanges: observed.current.rule(rule.name, held, exchanges)]
+    session.config.stash[HEADER] = header(session.config, contract_items)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    for line in header(session.config, contract_items) if reporter else ():
+    for line in session.config.stash[HEADER] if reporter else ():
         reporter.write_line(line)
 
 
@@ -266,8 +279,17 @@ def operation_of_item(item) -> tuple[str, str] | None:
     return None
 
 
+def contract_run(config) -> bool:
+    """Whether this process reports a run of contract checks: it collected them, or it is the
+    pytest-xdist controller of workers that ran them."""
+    return (bool(config.stash.get(CONTRACTS, [])) or workers.RUN in config.stash) and not config.getoption("collectonly")
+
+
 def pytest_sessionfinish(session, exitstatus):
-    if not session.config.stash.get(CONTRACTS, []) or session.config.getoption("collectonly"):
+    if not contract_run(session.config):
+        return
+    if hasattr(session.config, "workeroutput"):  # a pytest-xdist worker: the controller reports the run
+        session.config.workeroutput[workers.KEY] = workers.worker_output(session.config)
         return
     report = observed.current.report()
     path = session.config.getoption("coverage_json")
@@ -280,7 +302,7 @@ def pytest_sessionfinish(session, exitstatus):
     verdicts = session.config.stash[VERDICTS]
     path = session.config.getoption("html_report")
     if path:
-        html_report.write(path, html_report.of_suite(report, verdicts, header(session.config, session.config.stash[CONTRACTS]),
+        html_report.write(path, html_report.of_suite(report, verdicts, session.config.stash.get(HEADER, []),
                                                      verdicts.summary(report["successful_answers"] == 0)))
 
 
@@ -288,7 +310,7 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_terminal_summary_verdict_first(terminalreporter, config):
     """The verdict first, before the failures (and, in a run where nothing answered, instead of
     their details: each is then one line of the short summary)."""
-    if not config.stash.get(CONTRACTS, []) or config.getoption("collectonly"):
+    if not contract_run(config):
         return (yield)
     checked_nothing = config.stash.get(CHECKED_NOTHING, False)
     lines = config.stash[VERDICTS].summary(checked_nothing)
@@ -306,10 +328,13 @@ def pytest_terminal_summary_verdict_first(terminalreporter, config):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not config.stash.get(CONTRACTS, []) or config.getoption("collectonly"):
+    if not contract_run(config):
         return
     write = terminalreporter.write_line
     terminalreporter.section("contract coverage (agent_api_contracts)")
+    if workers.RUN in config.stash:  # the controller of pytest-xdist workers: what the run checked, and where
+        for line in config.stash.get(HEADER, []) + workers.checked_lines(config):
+            write(line)
     for line in observed.current.table():
         write(line)
     for note in observed.current.notes:
@@ -336,6 +361,8 @@ def skips_by_reason(skipped: list[tuple[str, str]]) -> list[tuple[str, list[str]
 def target(request):
     chosen = choose_target(request.config)
     chosen.reported_missing = frozenset(request.config.stash[VERDICTS].missing)
+    request.config.stash[workers.RESETTABLE] = chosen.resettable
+    request.config.stash[workers.CHECKED] = sorted({url for url in (chosen.waldur_url, chosen.prefactor_url) if url})
     yield chosen
     chosen.stop()
 

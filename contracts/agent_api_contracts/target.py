@@ -11,6 +11,8 @@ import httpx
 
 import pytest
 
+from agent_api_contracts.sessions import dropper, session_url
+
 MOCK_TOKENS = {"waldur": "waldur-owner", "waldur_support": "waldur-support", "prefactor": "prefactor-dev",
                "waldur_offering_manager": "waldur-offering-manager"}
 
@@ -145,8 +147,9 @@ def choose_target(config) -> Target:
         url, stop = start_our_mock()
         return Target(url, url, MOCK_TOKENS["waldur"], MOCK_TOKENS["waldur_support"], MOCK_TOKENS["prefactor"],
                       MOCK_TOKENS["waldur_offering_manager"], read_only=read_only, is_our_mock=True, resettable=True, apis=apis, skip_missing=skip_missing, _stop=stop)
-    waldur_url = waldur_url.rstrip("/") if waldur_url else None
-    prefactor_url = prefactor_url.rstrip("/") if prefactor_url else None
+    given = {url.rstrip("/") for url in (waldur_url, prefactor_url) if url}
+    waldur_url = session_url(config, waldur_url.rstrip("/")) if waldur_url else None
+    prefactor_url = session_url(config, prefactor_url.rstrip("/")) if prefactor_url else None
     return Target(
         waldur_url, prefactor_url,
         option("waldur_token") or env("WALDUR_TOKEN"),
@@ -155,4 +158,5 @@ def choose_target(config) -> Target:
         option("waldur_offering_manager_token") or env("WALDUR_OFFERING_MANAGER_TOKEN"),
         read_only=read_only, apis=apis, skip_missing=skip_missing,
         resettable=bool(waldur_url) and not read_only and probe_resettable(waldur_url),
+        _stop=dropper(config, given),
     )

@@ -13,7 +13,7 @@ from schemathesis.config import SchemathesisConfig
 
 from agent_api_contracts import observed
 from agent_api_contracts.documents import document, lenient_query_parameters
-from agent_api_contracts.found import FoundObjects
+from agent_api_contracts.found import FOUND, FoundObjects
 from agent_api_contracts.rules.conformance import as_httpx, call_and_validate
 
 # Checks that need a stateful run; Schemathesis runs them in test_stateful.py.
@@ -80,7 +80,6 @@ def conformance_schema(api: str, base_url: str, authorization: str, target, prof
     return schema
 
 
-FOUND: dict[str, FoundObjects] = {}  # document title -> the objects found under each path template
 
 
 def json_of(response) -> object:

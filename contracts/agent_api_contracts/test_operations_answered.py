@@ -1,51 +1,15 @@
 """Runs after every other check (the plugin puts it last): a run is not green while an operation
-of the spec never got a success answer, since none of its rules was then checked against the
-API's data. Left out on purpose: what --api and --read-only exclude, the operations named by
---expect-no-success, and those whose credential is missing (that has its own failure or skip);
-on a target that cannot be reset, transitions refused only for the objects' state (409)."""
+of the spec never got a success answer (answered.py says which are left out and why). When the
+checks are spread over pytest-xdist workers, each checking its own session, the controller judges
+the rule instead, over what every worker saw (workers.py)."""
 from __future__ import annotations
 
-from agent_api_contracts import observed, schemas
-from agent_api_contracts.plugin import expected_no_success
+from agent_api_contracts import observed
+from agent_api_contracts.answered import never_answered
+from agent_api_contracts.found import paths_found
 from agent_api_contracts.rules import enforce
-from agent_api_contracts.rules.coverage import EVERY_OPERATION_SUCCEEDS, holes, refused_for_state
-from agent_api_contracts.target import credentials_of
-from agent_api_contracts.test_conformance import FOUND
-
-READS = ("GET", "HEAD")
-
-
-def credential_of(api: str, operation: dict) -> str:
-    if api == "prefactor":
-        return "PREFACTOR_TOKEN"
-    return "WALDUR_SUPPORT_TOKEN" if operation.get("x-required-role") == "support" else "WALDUR_TOKEN"
-
-
-def left_out(config, api: str, operation_id: str) -> bool:
-    operation = schemas.operations(api)[operation_id]
-    return (api not in (config.getoption("api") or observed.APIS)
-            or (config.getoption("read_only") and operation["method"] not in READS)
-            or operation_id in expected_no_success(config)
-            or not credentials_of(config)[credential_of(api, operation)])
 
 
 def test_every_operation_gets_a_success_answer(request, target):
-    observations = observed.current
-    rows = [row for row in observations.report()["operations"] if not left_out(request.config, row["api"], row["operation_id"])]
-    if not target.resettable:
-        used_up = [row for row in rows if refused_for_state(row)]
-        observations.notes += [f"not a hole: {row['operation_id']} answered only 409 (no object in a state that allows it), "
-                               f"and the target cannot be reset" for row in used_up]
-        rows = [row for row in rows if row not in used_up]
-    examples = {key: seen.examples for key, seen in observations.operations.items()}
-    accounts = {row["operation_id"]: f"{credential_of(row['api'], schemas.operations(row['api'])[row['operation_id']])}'s account"
-                for row in rows}
-    nothing_found = {path for found in FOUND.values() for path, uuids in found.values.items() if not uuids}
-    found = holes(rows, examples, accounts, nothing_found)
-    if found and len(found) == len(rows) and observations.successes() == 0:
-        # Nothing answered: one verdict for the run, not one per operation.
-        first = found[0]
-        enforce([EVERY_OPERATION_SUCCEEDS.violation(
-            f"a success (2xx) answer from at least one of the {len(rows)} operations",
-            f"none answered 2xx; {first.expected.split(' to answer')[0]}: {first.found}", *first.responses)])
-    enforce(found)
+    _, nothing_found = paths_found()
+    enforce(never_answered(request.config, observed.current, target.resettable, nothing_found))

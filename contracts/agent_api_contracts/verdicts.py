@@ -89,3 +89,7 @@ class Verdicts:
             lines.append(f"{len(self.other)} check(s) failed without a rule (a bug of the suite, or a setup error): "
                          + ", ".join(list(self.other)[:5]))
         return lines
+
+
+VERDICTS = pytest.StashKey[Verdicts]()
+HEADER = pytest.StashKey[list]()  # the run's header lines (what it checks, with which credentials)

@@ -124,6 +124,8 @@ def main() -> int:
     loop = asyncio.new_event_loop()
     for load in ENDPOINTS.values():  # warm up: caches, lazily built validators, the first writes
         loop.run_until_complete(run(app, load, 50))
+    gc.collect()
+    gc.freeze()  # as mockserver does once it has started (cli.py)
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from agent_api_mock.errors import ApiError, error_for_path
 from agent_api_mock.faults import apply_fault, simulated_answer, steering
-from agent_api_mock.journal import now, recorded_headers
+from agent_api_mock.journal import now
 from agent_api_mock.sessions import PREFIX, SessionRefused, split_path
 from agent_api_mock.wire import json_bytes
 
@@ -182,7 +182,7 @@ class RecordRequests:
             operation = mock.operations.find(scope["method"], scope["path"])
             mock.journal.record(method=scope["method"], path=scope["path"],
                                 query=scope.get("query_string", b"").decode("latin-1"),
-                                headers=recorded_headers(scope["headers"]),
+                                headers=scope["headers"],
                                 body=scope["state"].get(RAW_BODY_KEY, b""), status=status,
                                 operation_id=operation.operation_id if operation else None,
                                 started=started, duration_ms=(now()[1] - clock) * 1000)

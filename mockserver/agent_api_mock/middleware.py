@@ -23,6 +23,15 @@ async def answer(error: ApiError, scope, receive, send) -> None:
     await Response(body, error.status, headers=error.headers, media_type="application/json")(scope, receive, send)
 
 
+def last_header(scope, name: bytes) -> bytes | None:
+    """A request header's value (the last one, if repeated), without building a dict of them all."""
+    found = None
+    for key, value in scope["headers"]:
+        if key == name:
+            found = value
+    return found
+
+
 def replay(body: bytes, receive):
     sent = False
 
@@ -198,6 +207,9 @@ class SimulateTrouble:
         if scope["type"] != "http" or scope["path"].startswith("/__admin"):
             return await self.app(scope, receive, send)
         mock = scope["mock"]
+        prefer = last_header(scope, b"prefer")
+        if not mock.faults.pending and prefer is None:  # nothing to simulate: no operation lookup
+            return await self.app(scope, receive, send)
         operation = mock.operations.find(scope["method"], scope["path"])
         if operation is not None:
             fault = mock.faults.take(operation.operation_id)
@@ -205,7 +217,6 @@ class SimulateTrouble:
                 await apply_fault(fault)
                 if fault.status is not None:
                     return await answer(simulated_answer(operation, fault.status, None, scope["path"]), scope, receive, send)
-            prefer = dict(scope["headers"]).get(b"prefer")
             if prefer is not None:
                 try:
                     steered = steering(operation, prefer.decode("latin-1"))

@@ -7,7 +7,7 @@ The same load generator (wrk, 2 threads), the same machine, the same spec/ docum
 - Starlette: bare_starlette.py under the same uvicorn, answering the mock's captured bytes;
 - Prism: `prism mock SPEC` on each document (pinned in bench/package.json, installed on first
   use), as that command runs it (logging each request at info, to a file here), and again
-  with `-v warn`, its fastest setting. The targets compare with the first.
+  with `-v warn`, its fastest setting. The targets compare with the fastest, `-v warn`.
 Prints req/s and p50/p99 latency per endpoint, the ratios, and the targets; exits 1 on a miss.
 --profile then samples the mock with py-spy under the same loads (bench/results/).
 """
@@ -24,24 +24,31 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (AGENTS, BENCH, PREFACTOR, PYTHON, RESULTS, SERVICE_UUID, SERVICES, SPECS, STAFF,  # noqa: E402
+from common import (AGENTS, BENCH, PREFACTOR, PYTHON, RESULTS, SERVICE_UUID, SERVICES, SPECS, STAFF, STATUSES,  # noqa: E402
                     Load, Server, Targets, finish_profile, free_port, machine_load, require_wrk, rotating_body,
                     run_wrk, start_mock, start_profile, table)
 
 PRISM = BENCH / "node_modules" / ".bin" / "prism"
 PRISM_VERSION = json.loads((BENCH / "package.json").read_text())["dependencies"]["@stoplight/prism-cli"]
 
+ORDERS = "/api/marketplace-orders/"
+OFFERING_UUID = "fce5a890b4e15e57980a83931fcee79c"  # hpc-cluster, an offering of the built-in data set
+
 ENDPOINTS = {
     "list services": Load("GET", f"{SERVICES}?page_size=20", STAFF),
+    "list statuses (o=)": Load("GET", f"{STATUSES}?o=-last_request_timestamp", STAFF),
     "retrieve service": Load("GET", f"{SERVICES}{SERVICE_UUID}/", STAFF),
+    # As waldur-site-agent 1.0.7 polls for work (waldur_site_agent/common/processors.py, its orders query).
+    "list orders (state)": Load("GET", f"{ORDERS}?offering_uuid={OFFERING_UUID}&state=pending-provider&state=executing",
+                                STAFF),
     # Eight names: the first request of each creates a processor, every later one updates it.
     "register_processor": Load("POST", f"{SERVICES}{SERVICE_UUID}/register_processor/", STAFF,
                                rotating_body('{"name": "bench-%d", "backend_type": "SLURM"}', 8)),
     "create agent": Load("POST", AGENTS, PREFACTOR, rotating_body('{"details": {"name": "bench-agent-%d"}}', 1000)),
 }
-READS = ("list services", "retrieve service")
+READS = ("list services", "list statuses (o=)", "retrieve service", "list orders (state)")
 SERVERS = ("ours", "Starlette", "Prism", "Prism -v warn")
-TARGET_VS_PRISM, TARGET_VS_STARLETTE, TARGET_P99_MS = 1.5, 0.25, 25.0
+TARGET_VS_PRISM, TARGET_VS_STARLETTE, TARGET_P99_MS = 1.5, 0.5, 25.0
 
 
 def capture(mock: Server) -> list[dict]:
@@ -99,8 +106,8 @@ def report(results, connections: int) -> int:
     print(table(["endpoint", "server", "req/s", "p50 ms", "p99 ms", "errors/non-2xx"], rows))
     targets = Targets()
     for endpoint in ENDPOINTS:
-        ours, bare, prism = (results[endpoint, name] for name in SERVERS[:3])
-        targets.check(f"{endpoint}: ours >= {TARGET_VS_PRISM}x Prism", ours.rps >= TARGET_VS_PRISM * prism.rps,
+        ours, bare, prism = (results[endpoint, name] for name in ("ours", "Starlette", "Prism -v warn"))
+        targets.check(f"{endpoint}: ours >= {TARGET_VS_PRISM}x Prism -v warn", ours.rps >= TARGET_VS_PRISM * prism.rps,
                       f"{ours.rps / prism.rps:.2f}x")
         if endpoint in READS:
             targets.check(f"{endpoint}: ours >= {TARGET_VS_STARLETTE:.0%} of Starlette",

@@ -47,7 +47,10 @@ def _decorate_once(decorator: ASGIDecorator, function):
         nonlocal decorated, uri_parser
         if decorated is None:  # the first request: the operation's context is set only now
             decorated, uri_parser = decorator.decorate(function), decorator.uri_parser
-        request = decorator.framework.get_request(uri_parser=uri_parser, scope=scope, receive=receive)
+        # The scope and receive themselves, not Connexion's proxies of them: the request reads
+        # its scope a few dozen times, each a proxy lookup.
+        request = decorator.framework.get_request(uri_parser=uri_parser, scope=scope._get_current_object(),
+                                                  receive=receive._get_current_object())
         return await decorated(request)
 
     return wrapper

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from agent_api_mock.errors import ApiError, error_for_path
 from agent_api_mock.faults import apply_fault, simulated_answer, steering
-from agent_api_mock.journal import now, recorded_headers
+from agent_api_mock.journal import now
 from agent_api_mock.sessions import PREFIX, SessionRefused, split_path
 from agent_api_mock.wire import json_bytes
 
@@ -21,6 +21,15 @@ RAW_BODY_KEY = "mock_raw_body"
 async def answer(error: ApiError, scope, receive, send) -> None:
     body = b"" if scope["method"] == "HEAD" else json_bytes(error.body)
     await Response(body, error.status, headers=error.headers, media_type="application/json")(scope, receive, send)
+
+
+def last_header(scope, name: bytes) -> bytes | None:
+    """A request header's value (the last one, if repeated), without building a dict of them all."""
+    found = None
+    for key, value in scope["headers"]:
+        if key == name:
+            found = value
+    return found
 
 
 def replay(body: bytes, receive):
@@ -182,7 +191,7 @@ class RecordRequests:
             operation = mock.operations.find(scope["method"], scope["path"])
             mock.journal.record(method=scope["method"], path=scope["path"],
                                 query=scope.get("query_string", b"").decode("latin-1"),
-                                headers=recorded_headers(scope["headers"]),
+                                headers=scope["headers"],
                                 body=scope["state"].get(RAW_BODY_KEY, b""), status=status,
                                 operation_id=operation.operation_id if operation else None,
                                 started=started, duration_ms=(now()[1] - clock) * 1000)
@@ -198,6 +207,9 @@ class SimulateTrouble:
         if scope["type"] != "http" or scope["path"].startswith("/__admin"):
             return await self.app(scope, receive, send)
         mock = scope["mock"]
+        prefer = last_header(scope, b"prefer")
+        if not mock.faults.pending and prefer is None:  # nothing to simulate: no operation lookup
+            return await self.app(scope, receive, send)
         operation = mock.operations.find(scope["method"], scope["path"])
         if operation is not None:
             fault = mock.faults.take(operation.operation_id)
@@ -205,7 +217,6 @@ class SimulateTrouble:
                 await apply_fault(fault)
                 if fault.status is not None:
                     return await answer(simulated_answer(operation, fault.status, None, scope["path"]), scope, receive, send)
-            prefer = dict(scope["headers"]).get(b"prefer")
             if prefer is not None:
                 try:
                     steered = steering(operation, prefer.decode("latin-1"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.datastructures import URL, QueryParams
+
 from agent_api_mock.errors import waldur_detail
 
 DEFAULT_PAGE_SIZE = 10
@@ -43,12 +45,18 @@ def mounted_path(scope, path: str) -> str:
 
 
 def paginate(request, items: Sequence) -> tuple[Sequence, dict[str, str]]:
-    """The requested page of `items` and the headers that describe it."""
-    size = page_size_from(request.query_params.get("page_size"))
+    """The requested page of `items` and the headers that describe it.
+
+    The request's scope is read once: each attribute read of Connexion's `request` proxy builds
+    a new request (and parses its query anew). The query and URL are Starlette's, as the proxy
+    gives them."""
+    scope = request.scope
+    query = QueryParams(scope.get("query_string", b""))
+    size = page_size_from(query.get("page_size"))
     page_count = max(1, -(-len(items) // size))
-    number = page_number_from(request.query_params.get("page"), page_count)
-    url = request.url
-    base = str(url.replace(path=mounted_path(request.scope, url.path), query="")).partition("?")[0]
+    number = page_number_from(query.get("page"), page_count)
+    url = URL(scope=scope)
+    base = str(url.replace(path=mounted_path(scope, url.path), query="")).partition("?")[0]
     others = [(key, value) for key, value in parse_qsl(url.query, keep_blank_values=True) if key != "page"]
 
     def link(page: int) -> str:

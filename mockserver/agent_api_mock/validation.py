@@ -16,9 +16,10 @@ from urllib.parse import parse_qsl, urlencode
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
 from connexion.validators import AbstractRequestBodyValidator
-from connexion.utils import make_type
+from connexion.utils import is_null, is_nullable, make_type
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
+from jsonschema.exceptions import best_match
 
 from agent_api_mock.errors import ApiError, prefactor_error, waldur_detail, waldur_field_errors
 from agent_api_mock.wire import strict_json
@@ -30,6 +31,14 @@ def compiled(schema: dict, _cache: dict = {}) -> Draft4Validator:  # noqa: B006 
     validator = _cache.get(id(schema))
     if validator is None:
         validator = _cache[id(schema)] = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    return validator
+
+
+def compiled_parameter(schema: dict, _cache: dict = {}) -> Draft4Validator:  # noqa: B006 - as compiled()
+    """A parameter's validator, as Connexion builds it (a plain Draft4Validator), built once."""
+    validator = _cache.get(id(schema))
+    if validator is None:
+        validator = _cache[id(schema)] = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
     return validator
 
 
@@ -124,9 +133,28 @@ class WaldurParameterValidator(ParameterValidator):
     paginator answers.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.declared = {p["name"]: p for p in self.parameters.get("query", [])}
+
+    @staticmethod
+    def validate_parameter(parameter_type, value, param, param_name=None):
+        """Connexion's check of one value, with the schema's validator built once: Connexion
+        deep-copies the parameter and builds a validator for it on every request."""
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is not None:
+            validator = compiled_parameter(param.get("schema", param))
+            if not validator.is_valid(value):
+                return str(best_match(validator.iter_errors(value)))
+            return None
+        if param.get("required"):
+            return f"Missing {parameter_type} parameter '{param['name']}'"
+        return None
+
     def validate(self, scope) -> None:
         if scope.get("query_string"):
-            declared = {p["name"]: p for p in self.parameters.get("query", [])}
+            declared = self.declared
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             kept = [(name, value) for name, value in pairs if not self.ignored(declared.get(name), value)]
             if len(kept) != len(pairs):

@@ -1,7 +1,7 @@
 """Building answers: JSON bodies encoded once, and the request facts handlers need."""
 from __future__ import annotations
 
-from connexion import request
+from connexion.context import scope as request_scope
 from connexion.lifecycle import ConnexionResponse
 
 from agent_api_mock.wire import json_bytes
@@ -35,13 +35,13 @@ def headers_only(headers: dict, status: int = 200) -> ConnexionResponse:
 
 def mock():
     """The running mock (its store, journal and faults) serving this request."""
-    return request.scope["mock"]
+    return request_scope["mock"]  # the scope itself: `connexion.request` builds a request per read
 
 
 def site() -> str:
     """The scheme and host the client called (no trailing slash): Waldur builds absolute `url`
     fields on it. Computed once per request, as handlers pass it to the renderers."""
-    scope = request.scope
+    scope = request_scope
     host = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"host"), None)
     if host is None:
         server_host, port = scope.get("server") or ("localhost", 80)

@@ -19,7 +19,7 @@ from agent_api_mock.resources import FAMILIES
 # An update keeps the row where it was (INSERT OR REPLACE would move it to the end), so a
 # restart lists items in the order readers saw them.
 UPSERT = "INSERT INTO rows (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value"
-PER_ROW = {family.name: (family.row, family.key) for family in FAMILIES if getattr(family, "row", None)}
+PER_ROW = {family.name: (family.row, family.key) for family in FAMILIES if family.row}
 ROW_KINDS = tuple(kind for kind, _ in PER_ROW.values())
 
 

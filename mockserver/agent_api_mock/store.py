@@ -14,7 +14,6 @@ Writes: one path, `Store.transaction()`. A write replaces entities, never change
 
     store.put((family, entity), ...)  adds or replaces entities in one transaction (the usual way)
     change.put(mapping, key, item)    to add or replace an item of a dict
-    change.keep(obj)                  before changing an object's fields in place
     change.save(kind, key, row)       the row (dump format) to store for it (the family's `row`
                                       kind), or a function that makes it
     change.on_undo(step)              any other way back
@@ -33,7 +32,6 @@ a transaction too: the new state is checked, stored, and only then replaces the 
 """
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import sqlite3
@@ -70,12 +68,6 @@ class Change:
         self.whole_state = False
         self._undo: list = []
 
-    def keep(self, entity) -> None:
-        """Remember `entity`'s fields so that they can be put back (containers copied one level)."""
-        fields = {name: copy.copy(value) if isinstance(value, (dict, list)) else value
-                  for name, value in entity.__dict__.items()}
-        self._undo.append(lambda: entity.__dict__.update(fields))
-
     def put(self, mapping: dict, key, item) -> None:
         """`mapping[key] = item`, undone by restoring the old item or removing the key."""
         missing = object()
@@ -91,7 +83,7 @@ class Change:
         return [(kind, key, row() if callable(row) else row) for kind, key, row in self.rows]
 
     def on_undo(self, step) -> None:
-        """Any other way back, for changes that are neither an entity's fields nor a dict item."""
+        """Any other way back, for changes that are not a dict item (a whole state, an index)."""
         self._undo.append(step)
 
     def undo(self) -> None:
@@ -160,7 +152,7 @@ class Store:
 
     def _index(self, family) -> None:
         """The indexes `family` asks for, from its table as it is now."""
-        if getattr(family, "index", None) is not None:
+        if family.index is not None:
             self.__dict__.update(family.index(getattr(self, family.name)))
 
     def reset(self) -> None:
@@ -169,18 +161,7 @@ class Store:
     def dump(self) -> dict:
         """The whole state as plain data, for encoding at once: it shares values with the store,
         so a caller that changes it copies it first."""
-        state = {}
-        for family in families():
-            if hasattr(family, "key"):
-                table = getattr(self, family.name).values()
-                state[family.name] = [family.dump(e) for e in table] if family.dump else list(table)
-            else:
-                state[family.name] = family.dump(self)
-        return state
-
-    def table(self, name: str) -> dict:
-        """A family's entities by key."""
-        return getattr(self, name)
+        return {family.name: family.dumped(self) for family in families()}
 
     def now(self) -> datetime:
         """The current time, strictly later than any earlier answer, so `modified` always moves on."""
@@ -203,7 +184,7 @@ class Store:
                 family = written[name]
                 key = family.identify(entity)
                 change.put(getattr(self, name), key, entity)
-                change.save(family.row, key, family.dump(entity) if family.dump else entity)
+                change.save(family.row, key, family.stored_row(entity))
             for family in written.values():
                 self._index(family)
 
@@ -255,23 +236,5 @@ def _parse_state(data: dict) -> dict:
 def _build_state(data: dict) -> dict:
     fresh: dict = {}
     for family in families():
-        if not hasattr(family, "key"):  # a Part
-            try:
-                fresh.update(family.parse(data.get(family.name), fresh))
-            except (KeyError, TypeError, ValueError) as error:
-                raise InvalidData(f"{family.name}: {type(error).__name__}: {error}") from None
-            continue
-        items = list(enumerate(data.get(family.name) or []))
-        if family.order is not None:
-            items.sort(key=lambda pair: family.order(pair[1]))
-        table = fresh[family.name] = {}
-        for at, item in items:
-            try:
-                entity = family.parse(item, fresh)
-            except KeyError as error:
-                raise InvalidData(f"{family.name}[{at}]: {error.args[0]!r} is required") from None
-            except (TypeError, ValueError) as error:  # resources.family.InvalidItem among them
-                where = getattr(error, "where", None)
-                raise InvalidData(f"{family.name}[{at}]{'.' + where if where else ''}: {error}") from None
-            table[family.identify(entity)] = entity
+        fresh.update(family.load(data.get(family.name), fresh))
     return fresh

@@ -17,6 +17,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from agent_api_mock.data_format import InvalidData
 from agent_api_mock.wire import MAX_JSON_DEPTH, json_depth, normalize_uuid, parse_time, waldur_time
 
 
@@ -42,12 +43,48 @@ class Family:
     def identify(self, entity) -> str:
         return str(entity[self.key]) if isinstance(entity, dict) else str(getattr(entity, self.key))
 
+    def load(self, items: list | None, state: dict) -> dict:
+        """{name: {key: entity}} for the family's list in the data; a bad item raises InvalidData
+        naming it (`services[3].identity: unknown identity ...`)."""
+        pairs = list(enumerate(items or []))
+        if self.order is not None:
+            pairs.sort(key=lambda pair: self.order(pair[1]))
+        table = {}
+        for at, item in pairs:
+            try:
+                entity = self.parse(item, state)
+            except KeyError as error:
+                raise InvalidData(f"{self.name}[{at}]: {error.args[0]!r} is required") from None
+            except (TypeError, ValueError) as error:  # InvalidItem among them
+                where = getattr(error, "where", None)
+                raise InvalidData(f"{self.name}[{at}]{'.' + where if where else ''}: {error}") from None
+            table[self.identify(entity)] = entity
+        return {self.name: table}
+
+    def dumped(self, store) -> list:
+        table = getattr(store, self.name).values()
+        return [self.dump(entity) for entity in table] if self.dump else list(table)
+
+    def stored_row(self, entity) -> dict:
+        return self.dump(entity) if self.dump else entity
+
 
 @dataclass(frozen=True)
 class Part:
     name: str  # the key in the data format
     parse: Callable[[object, dict], dict]  # (raw value or None, state loaded so far) -> {store attribute: value}
     dump: Callable[[object], object]  # the store -> the value in the data format
+    index = None
+    row = None
+
+    def load(self, value: object, state: dict) -> dict:
+        try:
+            return self.parse(value, state)
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidData(f"{self.name}: {type(error).__name__}: {error}") from None
+
+    def dumped(self, store) -> object:
+        return self.dump(store)
 
 
 def uuid_of(value: object, what: str) -> str:

@@ -265,7 +265,7 @@ def _layer(frames: list[str]) -> str:
     if "RequestResponseCycle.send" in frames[-1]:
         return "uvicorn writing the answer to the socket (RequestResponseCycle.send)"
     for frame in frames:
-        if "agent_api_mock/handlers/" in frame:
+        if "agent_api_mock/resources/" in frame:
             return "handler " + frame
     for frame in reversed(frames):
         if "__call__" in frame:

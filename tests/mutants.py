@@ -11,8 +11,8 @@ from typing import Callable
 from agent_api_mock import events, pagination
 from agent_api_mock.app import create_app
 from agent_api_mock.middleware import replay
-from agent_api_mock.handlers import agents, integration_statuses, services
-from agent_api_mock.resources import identities, orders, provider_resources, usages
+from agent_api_mock.resources import (identities, integration_statuses, orders, prefactor_agents, provider_resources,
+                                      services, usages)
 from agent_api_mock.store import Store
 
 
@@ -234,56 +234,48 @@ def first_status_label_only(original):
 class AscendingAlways(Store):
     """Answers o=-last_request_timestamp in ascending order."""
 
-    def _index(self):
-        super()._index()
-        for (label, ordering), statuses in list(self.statuses_in_order.items()):
-            if ordering == "-last_request_timestamp":
-                self.statuses_in_order[(label, ordering)] = self.statuses_in_order[(label, "last_request_timestamp")]
+    def _index(self, family):
+        super()._index(family)
+        if family.name == "integration_statuses":
+            for (label, ordering), statuses in list(self.statuses_in_order.items()):
+                if ordering == "-last_request_timestamp":
+                    self.statuses_in_order[(label, ordering)] = self.statuses_in_order[(label, "last_request_timestamp")]
 
 
 class ForgetfulStatistics(Store):
     """Answers the statistics it was sent but keeps the old ones."""
 
-    def set_statistics(self, service, statistics):
-        kept = service.statistics
-        super().set_statistics(service, statistics)
-        self.forgotten = (service, kept)
+    def put(self, *entities):
+        super().put(*[(family, {**entity, "statistics": self.services[entity["uuid"]]["statistics"]})
+                      if family == "services" and entity["uuid"] in self.services else (family, entity)
+                      for family, entity in entities])
 
 
-def forgetful_statistics():
-    store = ForgetfulStatistics()
-    app = create_app(store=store)
-
-    async def restoring(scope, receive, send):
-        await app(scope, receive, send)
-        if getattr(store, "forgotten", None):
-            service, kept = store.forgotten
-            service.statistics, service.encoded, store.forgotten = kept, None, None
-    return restoring
+def stringified_statistics(original):
+    def with_statistics(service, statistics, now):
+        return original(service, statistics if isinstance(statistics, str) else json.dumps(statistics), now)
+    return with_statistics
 
 
-class StringifiedStatistics(Store):
-    def set_statistics(self, service, statistics):
-        super().set_statistics(service, statistics if isinstance(statistics, str) else json.dumps(statistics))
-
-
-class DuplicatingProcessors(Store):
+def duplicating_processors(original):
     """Registers every request as a new processor."""
+    def registered(service, body, now):
+        processors = [{**p, "name": f"{p['name']}\u200b{len(service['processors'])}"} if p["name"] == body["name"] else p
+                      for p in service["processors"]]
+        return original({**service, "processors": processors}, body, now)
+    return registered
 
-    def register_processor(self, service, name, backend_type, backend_version):
-        if name in service.processors:
-            service.processors[f"{name}\u200b{len(service.processors)}"] = service.processors.pop(name)
-        return super().register_processor(service, name, backend_type, backend_version)
 
-
-class RenumberingProcessors(Store):
+def renumbering_processors(original):
     """Updates a processor of a known name but gives it a new uuid."""
-
-    def register_processor(self, service, name, backend_type, backend_version):
-        processor, created = super().register_processor(service, name, backend_type, backend_version)
+    def registered(service, body, now):
+        service, processor, created = original(service, body, now)
         if not created:
-            processor.uuid = processor.uuid[::-1]
-        return processor, created
+            processor = {**processor, "uuid": processor["uuid"][::-1]}
+            service = {**service, "processors": [processor if p["name"] == processor["name"] else p
+                                                 for p in service["processors"]]}
+        return service, processor, created
+    return registered
 
 
 class _StoreWithoutServiceIndex:
@@ -578,15 +570,15 @@ VARIANTS = [
             with_store(AscendingAlways)),
     # persistence
     Variant("statistics_not_persisted", "persistence", "set_statistics answers the value but keeps the old one",
-            forgetful_statistics),
+            with_store(ForgetfulStatistics)),
     Variant("statistics_stored_as_text", "persistence", "statistics come back as a JSON string",
-            with_store(StringifiedStatistics)),
+            patched(services, "with_statistics", stringified_statistics)),
     Variant("same_name_registers_twice", "persistence", "re-registering a name adds a second processor",
-            with_store(DuplicatingProcessors)),
+            patched(services, "registered", duplicating_processors)),
     Variant("update_changes_processor_uuid", "persistence", "an update gives the processor a new uuid",
-            with_store(RenumberingProcessors)),
+            patched(services, "registered", renumbering_processors)),
     Variant("idempotency_key_ignored", "persistence", "a replayed idempotency key creates another agent",
-            patched(agents, "request_body", forgetting_idempotency)),
+            patched(prefactor_agents, "request_body", forgetting_idempotency)),
     Variant("register_service_creates_duplicates", "persistence", "registering a service name again creates a second service",
             patched(identities, "mock", registering_services_anew)),
     Variant("register_queue_provisions_again", "persistence",
@@ -611,7 +603,7 @@ VARIANTS = [
             wrapped(RewriteResponses, when=path_has(CONNECTION_STATS), body=only_success(
                 lambda o: [service.update(state="Active") for agent in o.get("agents", []) for service in agent["services"]]))),
     Variant("agent_ids_repeat", "invariant", "every agent gets the same id",
-            patched(agents, "fresh_id", repeating_ids)),
+            patched(prefactor_agents, "fresh_id", repeating_ids)),
     Variant("agent_name_not_echoed", "invariant", "agent names come back upper-cased",
             wrapped(RewriteResponses, when=path_has(AGENTS), body=only_success(
                 lambda o: o["details"].update(name=o["details"]["name"].upper() + "!") if "details" in o else None))),

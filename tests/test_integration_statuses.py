@@ -9,7 +9,7 @@ from mock_api import (
     BASE_URL, OFFERINGS, OWNER, STAFF, STATUS_NOT_FOUND, STATUSES, SUPPORT, USER, WALDUR_TIME, hyphenated,
     list_everything, owned_and_foreign, state_of, status_path, statuses_of, uuid_at_end_of, when,
 )
-from agent_api_mock.store import AGENT_TYPES, INTEGRATION_STATUSES
+from agent_api_mock.resources.integration_statuses import AGENT_TYPES, INTEGRATION_STATUSES
 
 
 def listed(client, headers=STAFF, **params) -> set[str]:

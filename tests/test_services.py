@@ -13,7 +13,7 @@ from mock_api import (
     WALDUR_TIME, by_created, hyphenated, list_everything, load_state, owned_and_foreign, service_path,
     services_of, state_of, when,
 )
-from agent_api_mock.store import SERVICE_STATES
+from agent_api_mock.resources.services import SERVICE_STATES
 
 STATE_CODES = {label: code for code, label in SERVICE_STATES.items()}
 

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from mock_api import customers_owned_by
-from agent_api_mock.store import AGENT_TYPES, DEFAULT_DATA, INTEGRATION_STATUSES, SERVICE_STATES, InvalidData, Store, load_data_file
+from agent_api_mock.resources.integration_statuses import AGENT_TYPES, INTEGRATION_STATUSES
+from agent_api_mock.resources.services import SERVICE_STATES, registered, with_statistics
+from agent_api_mock.store import DEFAULT_DATA, InvalidData, Store, load_data_file
 
 
 @pytest.fixture
@@ -104,9 +106,9 @@ def test_every_kind_of_invalid_data_is_refused(default_data, damage):
 def test_reset_returns_to_the_seed_after_writes(default_data):
     store = Store(default_data)
     seeded = store.dump()
-    service = next(iter(store.services.values()))
-    store.set_statistics(service, {"changed": True})
-    store.register_processor(service, "new-processor", "SLURM", None)
+    service = with_statistics(next(iter(store.services.values())), {"changed": True}, "2030-01-01T00:00:00Z")
+    service, _, _ = registered(service, {"name": "new-processor", "backend_type": "SLURM"}, "2030-01-01T00:00:00Z")
+    store.put(("services", service))
     assert store.dump() != seeded
     store.reset()
     assert store.dump() == seeded

@@ -28,7 +28,7 @@ from agent_api_mock.connexion_speedups import middlewares
 from agent_api_mock.events import Events
 from agent_api_mock.auth import NOT_PROVIDED, PREFACTOR_SECURITY, WALDUR_SECURITY, WWW_AUTHENTICATE
 from agent_api_mock.errors import ApiError, error_for_path, to_connexion_response
-from agent_api_mock.handlers import handler_for
+from agent_api_mock.resources import handler_for
 from agent_api_mock.journal import Journal
 from agent_api_mock.faults import Faults
 from agent_api_mock.middleware import AccessLog, BufferBody, JsonErrorsOnly, RecordRequests, SelectSession, SimulateTrouble

@@ -3,8 +3,8 @@
 Every acknowledged write is committed before its answer is sent (WAL journal), so killing
 the process, even with SIGKILL, loses no write a client was told about. The database holds
 the state in the same format as the seed files and /__admin/state: one row for what
-clients cannot change, one row per service (with its processors), agent, idempotency key,
-integration status and item of the resource families.
+clients cannot change, one row per entity of each family clients write to (its `row` kind:
+a service with its processors, an agent, an idempotency key, an integration status...).
 """
 from __future__ import annotations
 
@@ -20,11 +20,7 @@ from agent_api_mock.resources import FAMILIES
 # An update keeps the row where it was (INSERT OR REPLACE would move it to the end), so a
 # restart lists items in the order readers saw them.
 UPSERT = "INSERT INTO rows (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value"
-PER_ROW = {"services": ("service", "uuid"), "agents": ("agent", "id"), "idempotency_keys": ("idempotency_key", "key"),
-           # agents' requests refresh integration statuses (Store.refresh_integration_statuses)
-           "integration_statuses": ("integration_status", "uuid"),
-           # agents register identities; the resource families keep rows named after their lists
-           "identities": ("identities", "uuid"), **{family.name: (family.name, "uuid") for family in FAMILIES}}
+PER_ROW = {family.name: (family.row, family.key) for family in FAMILIES if family.row}
 ROW_KINDS = tuple(kind for kind, _ in PER_ROW.values())
 
 

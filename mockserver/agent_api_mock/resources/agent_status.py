@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from connexion import request
 
-from agent_api_mock.handlers.responses import mock
+from agent_api_mock.resources import integration_statuses
 from agent_api_mock.resources.common import permitted, user
-from agent_api_mock.store import AGENT_TYPE_CODES
+from agent_api_mock.responses import mock
 from agent_api_mock.wire import normalize_uuid
 
 AGENT = "waldur-site-agent"
@@ -39,4 +39,4 @@ def refresh_agent_status(agent_types: tuple[str, ...]) -> None:
     # grants UPDATE_OFFERING to CustomerRole.OWNER and MANAGER for it.
     if offering not in store.offerings or not permitted(user(), "OFFERING.UPDATE", offering, "offering.customer"):
         return
-    store.refresh_integration_statuses(offering, tuple(AGENT_TYPE_CODES[label] for label in agent_types))
+    integration_statuses.refresh(store, offering, agent_types)

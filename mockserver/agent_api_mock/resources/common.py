@@ -10,9 +10,9 @@ from connexion import request
 from agent_api_mock import permissions
 from agent_api_mock.auth import current_user
 from agent_api_mock.errors import waldur_detail
-from agent_api_mock.handlers.responses import json_list_response, json_response, mock, site
+from agent_api_mock.responses import json_list_response, json_response, mock, site
 from agent_api_mock.pagination import paginate
-from agent_api_mock.store import User
+from agent_api_mock.permissions import User
 from agent_api_mock.wire import json_bytes, normalize_uuid
 
 PERMISSION_DENIED = "You do not have permission to perform this action."

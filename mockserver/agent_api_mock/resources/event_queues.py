@@ -17,7 +17,7 @@ from connexion import request
 
 from agent_api_mock.errors import waldur_field_errors
 from agent_api_mock.events import OBJECT_TYPES, RegistrationFailed
-from agent_api_mock.handlers.responses import json_response, mock
+from agent_api_mock.responses import json_response, mock
 from agent_api_mock.resources.common import user
 from agent_api_mock.resources.identities import manageable_identity
 from agent_api_mock.validation import request_body

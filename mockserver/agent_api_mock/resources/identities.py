@@ -20,16 +20,35 @@ from connexion import request
 
 from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
-from agent_api_mock.handlers.responses import mock, site
-from agent_api_mock.handlers.services import render_service
 from agent_api_mock import permissions
 from agent_api_mock.resources.common import PERMISSION_DENIED, found, list_answer, object_answer, user, uuid_filter, visible
-from agent_api_mock.store import SERVICE_STATE_CODES, Service
+from agent_api_mock.resources.family import Family, free_json, known, moment, uuid_of
+from agent_api_mock.resources.services import render_service
+from agent_api_mock.responses import mock, site
 from agent_api_mock.validation import request_body
-from agent_api_mock.wire import hex_uuid, normalize_uuid, parse_time, waldur_time
+from agent_api_mock.wire import hex_uuid, normalize_uuid, waldur_time
 
 IDENTITIES_PATH = "/api/marketplace-site-agent-identities/"
 MODEL = "AgentIdentity"
+
+
+# --- entities ----------------------------------------------------------------------------------
+
+def parse_identity(item: dict, state: dict) -> dict:
+    restarted = item["last_restarted"]
+    return {"uuid": uuid_of(item["uuid"], "identity"), "name": str(item["name"]),
+            "offering": known(item["offering"], state["offerings"], "offering"),
+            "version": item.get("version"), "last_restarted": moment(restarted),
+            # what an agent registers (marketplace_site_agent_identities_create); seed identities lack it
+            "created": moment(item.get("created", restarted)),
+            "modified": moment(item.get("modified", item.get("created", restarted))),
+            "created_by": uuid_of(item["created_by"], "identity created_by") if item.get("created_by") else None,
+            "dependencies": free_json(item.get("dependencies", [])),
+            "config_file_path": item.get("config_file_path"),
+            "config_file_content": item.get("config_file_content")}
+
+
+FAMILIES = (Family("identities", parse_identity, row="identities"),)
 
 
 def offering_of(identity: dict) -> str:
@@ -65,9 +84,9 @@ def render(identity: dict, base: str) -> dict:
         "dependencies": identity.get("dependencies", []),
         "config_file_path": identity.get("config_file_path"),
         "config_file_content": identity.get("config_file_content"),
-        "last_restarted": waldur_time(identity["last_restarted"]),
-        "created": waldur_time(identity["created"]),
-        "modified": waldur_time(identity["modified"]),
+        "last_restarted": identity["last_restarted"],
+        "created": identity["created"],
+        "modified": identity["modified"],
         "services": [
             {key: value for key, value in render_service(service, base).items()
              if key in ("uuid", "url", "name", "mode", "state", "statistics", "created", "modified")}
@@ -79,7 +98,7 @@ def render(identity: dict, base: str) -> dict:
 def written(identity: dict, body: dict) -> dict:
     """The identity after a create or update with `body`: a new dict, so the store can keep
     the old one if the write cannot be stored."""
-    now = mock().store.now()
+    now = waldur_time(mock().store.now())
     return {
         **identity,
         "name": body.get("name", identity["name"]),
@@ -87,7 +106,7 @@ def written(identity: dict, body: dict) -> dict:
         "dependencies": body.get("dependencies", identity.get("dependencies", [])),
         "config_file_path": body.get("config_file_path", identity.get("config_file_path")),
         "config_file_content": body.get("config_file_content", identity.get("config_file_content")),
-        "last_restarted": parse_time(body["last_restarted"]) if body.get("last_restarted") else identity["last_restarted"],
+        "last_restarted": moment(body["last_restarted"]) if body.get("last_restarted") else identity["last_restarted"],
         "modified": now,
     }
 
@@ -123,7 +142,7 @@ async def marketplace_site_agent_identities_create():
     body = request_body(request)
     offering = offering_for_write(body)
     store = mock().store
-    now = store.now()
+    now = waldur_time(store.now())
     identity = written({"uuid": hex_uuid(), "offering": offering, "name": body["name"], "version": None,
                         "last_restarted": now, "created": now, "created_by": user().uuid}, body)
     store.put(("identities", identity))
@@ -145,14 +164,15 @@ async def marketplace_site_agent_identities_register_service(uuid: str):
     store = mock().store
     identity = manageable_identity(uuid)
     body = request_body(request)
-    existing = next((s for s in store.services_by_identity.get(identity["uuid"], []) if s.name == body["name"]), None)
+    existing = next((s for s in store.services_by_identity.get(identity["uuid"], []) if s["name"] == body["name"]), None)
+    now = waldur_time(store.now())
     if existing is not None:
-        if body.get("mode") is not None and body["mode"] != existing.mode:
-            store.set_service_mode(existing, body["mode"])
+        if body.get("mode") is not None and body["mode"] != existing["mode"]:
+            existing = {**existing, "mode": body["mode"], "modified": now}
+            store.put(("services", existing))
         return object_answer(render_service(existing, site()), status=200)
-    now = store.now()
-    service = Service(hex_uuid(), identity["uuid"], body["name"], body.get("mode"), SERVICE_STATE_CODES["Active"], {},
-                      now, now)
-    store.add_service(service)
+    service = {"uuid": hex_uuid(), "identity": identity["uuid"], "name": body["name"], "mode": body.get("mode"),
+               "state": "Active", "statistics": {}, "created": now, "modified": now, "processors": []}
+    store.put(("services", service))
     return object_answer(render_service(service, site()), status=201)
 

@@ -6,7 +6,7 @@ and the owners of the offering's customer.
 from __future__ import annotations
 
 from agent_api_mock.blanks import renders
-from agent_api_mock.handlers.responses import mock
+from agent_api_mock.responses import mock
 from agent_api_mock.resources.common import list_answer, uuid_filter, visible
 from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
 
@@ -28,7 +28,7 @@ def parse_offering_user(item: dict, state: dict) -> dict:
             "modified": moment(item.get("modified", item.get("created", "2025-01-01T00:00:00Z")))}
 
 
-FAMILIES = (Family("offering_users", parse_offering_user),)
+FAMILIES = (Family("offering_users", parse_offering_user, row="offering_users"),)
 
 
 @renders("OfferingUser")

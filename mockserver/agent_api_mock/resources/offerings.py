@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid as uuidlib
 
 from agent_api_mock.blanks import complete, renders
-from agent_api_mock.handlers.responses import mock, site
+from agent_api_mock.responses import mock, site
 from agent_api_mock.resources.common import empty_list, found, list_answer, object_answer, uuid_filter
-from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
+from agent_api_mock.resources.family import Family, InvalidItem, free_json, known, moment, reference, uuid_of
 from agent_api_mock.wire import waldur_time
 
 OFFERINGS_PATH = "/api/marketplace-provider-offerings/"
@@ -33,6 +33,20 @@ def derived_uuid(owner: str, what: str) -> str:
 
 # --- entities ----------------------------------------------------------------------------------
 
+def parse_customer(item: dict, state: dict) -> dict:
+    return {"uuid": uuid_of(item["uuid"], "customer"), "name": str(item["name"])}
+
+
+def parse_offering(item: dict, state: dict) -> dict:
+    return {"uuid": uuid_of(item["uuid"], "offering"), "name": str(item["name"]), "slug": str(item["slug"]),
+            "customer": known(item["customer"], state["customers"], "customer"),
+            "parent": uuid_of(item["parent"], "offering parent") if item.get("parent") else None,
+            # what the site agent reads of an offering (render_offering)
+            "type": str(item.get("type", "Marketplace.Basic")),
+            "plugin_options": free_json(item.get("plugin_options", {})),
+            "components": free_json(item.get("components", []))}
+
+
 def parse_service_provider(item: dict, state: dict) -> dict:
     return {"uuid": uuid_of(item["uuid"], "service provider"),
             "customer": reference(item["customer"], state["customers"], "customer"),
@@ -49,7 +63,9 @@ def parse_plan(item: dict, state: dict) -> dict:
             "prices": {str(k): str(v) for k, v in (item.get("prices") or {}).items()}}
 
 
-FAMILIES = (Family("service_providers", parse_service_provider), Family("plans", parse_plan))
+# Customers and offerings: clients cannot write them; every other family refers to them.
+BASE_FAMILIES = (Family("customers", parse_customer), Family("offerings", parse_offering))
+FAMILIES = (Family("service_providers", parse_service_provider, row="service_providers"), Family("plans", parse_plan, row="plans"))
 
 
 # --- rendering ---------------------------------------------------------------------------------

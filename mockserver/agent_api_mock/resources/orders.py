@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from agent_api_mock import permissions
 from agent_api_mock.errors import waldur_detail
-from agent_api_mock.handlers.responses import headers_only, json_response, mock, site
+from agent_api_mock.responses import headers_only, json_response, mock, site
 from agent_api_mock.resources.agent_status import ORDER_READ, ORDERS_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.blanks import renders
@@ -91,7 +91,7 @@ def parse_order(item: dict, state: dict) -> dict:
     }
 
 
-FAMILIES = (Family("orders", parse_order),)
+FAMILIES = (Family("orders", parse_order, row="orders"),)
 
 
 # --- rules -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from connexion import request
 
 from agent_api_mock.blanks import renders
-from agent_api_mock.handlers.responses import headers_only, json_response, mock, site
+from agent_api_mock.responses import headers_only, json_response, mock, site
 from agent_api_mock.resources.agent_status import RESOURCE_READ, RESOURCES_LISTED, refresh_agent_status
 from agent_api_mock.resources.common import changeable, found, list_answer, object_answer, uuid_filter, visible
 from agent_api_mock.resources.common import (plan_fields, provider_fields)
@@ -64,7 +64,7 @@ def parse_resource(item: dict, state: dict) -> dict:
     }
 
 
-FAMILIES = (Family("projects", parse_project), Family("resources", parse_resource))
+FAMILIES = (Family("projects", parse_project, row="projects"), Family("resources", parse_resource, row="resources"))
 
 
 # --- rendering ---------------------------------------------------------------------------------

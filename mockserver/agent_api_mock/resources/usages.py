@@ -25,7 +25,7 @@ from connexion import request
 from agent_api_mock import permissions
 from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
-from agent_api_mock.handlers.responses import headers_only, json_response, mock
+from agent_api_mock.responses import headers_only, json_response, mock
 from agent_api_mock.resources.common import (PERMISSION_DENIED, changeable, empty_list, list_answer,
                                              permitted, sees_as_provider, user, uuid_filter, visible)
 from agent_api_mock.resources.family import Family, InvalidItem, moment, reference, uuid_of
@@ -91,7 +91,7 @@ def parse_user_usage(item: dict, state: dict) -> dict:
             "modified": moment(item.get("modified", item.get("created", "2025-01-01T00:00:00Z")))}
 
 
-FAMILIES = (Family("component_usages", parse_usage), Family("component_user_usages", parse_user_usage))
+FAMILIES = (Family("component_usages", parse_usage, row="component_usages"), Family("component_user_usages", parse_user_usage, row="component_user_usages"))
 
 
 # --- rendering ---------------------------------------------------------------------------------

@@ -12,12 +12,16 @@ def json_response(data: object, status: int = 200, headers: dict | None = None) 
                              headers=headers or {})
 
 
-def encoded(item, site: str, render) -> bytes:
-    """`item` rendered on `site` as JSON, kept on the item until it changes (the store clears
-    `encoded` on every write), so a list answer is mostly joining bytes."""
-    if item.encoded is None or item.encoded[0] != site:
-        item.encoded = (site, json_bytes(render(item, site)))
-    return item.encoded[1]
+def encoded(item: dict, site: str, render) -> bytes:
+    """`item` rendered on `site` as JSON, kept in the store's `answers` while `item` is the entity
+    the store holds (a write replaces the entity, so its old answer no longer counts): a list
+    answer is mostly joining bytes."""
+    answers = mock().store.answers
+    key = (render, item["uuid"])
+    kept = answers.get(key)
+    if kept is None or kept[0] is not item or kept[1] != site:
+        kept = answers[key] = (item, site, json_bytes(render(item, site)))
+    return kept[2]
 
 
 def json_list_response(parts: list[bytes], headers: dict) -> ConnexionResponse:

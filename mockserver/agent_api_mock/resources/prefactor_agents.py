@@ -1,10 +1,18 @@
-"""Prefactor: create an agent (with caller-chosen ids and idempotency keys)."""
+"""Prefactor: create an agent (with caller-chosen ids and idempotency keys).
+
+Entities: the agents (kept as the details the API answers), the idempotency keys (the request
+that used a key, and the agent it created), and the `prefactor` part of the data: the tokens
+that authenticate, and the partition and environment new agents get.
+"""
 from __future__ import annotations
+
+import copy
 
 from connexion import request
 
 from agent_api_mock.errors import prefactor_error
-from agent_api_mock.handlers.responses import json_response, mock
+from agent_api_mock.resources.family import Family, Part, free_json
+from agent_api_mock.responses import json_response, mock
 from agent_api_mock.validation import request_body
 from agent_api_mock.wire import prefactor_id, prefactor_partition, prefactor_time
 
@@ -12,6 +20,35 @@ OPTIONAL_DETAILS = ("description", "external_identifier", "owner_person_id", "ri
 NO_INSTANCES = {"total": 0, "pending": 0, "active": 0, "complete": 0, "failed": 0, "cancelled": 0, "terminated": 0,
                 "finished": 0}
 
+
+# --- entities ----------------------------------------------------------------------------------
+
+def parse_settings(value: dict | None, state: dict) -> dict:
+    value = value or {}
+    return {"prefactor_tokens": frozenset(str(token) for token in value.get("tokens", [])),
+            "partition_id": str(value.get("partition_id", "013xrzp12g3nqk8nx0y2vfkg4s3jp2qr")),
+            "environment_id": str(value.get("environment_id", "013xrzp12g3nqk8nzxvq7jm2arsfg5h1"))}
+
+
+def dump_settings(store) -> dict:
+    return {"tokens": sorted(store.prefactor_tokens), "partition_id": store.partition_id,
+            "environment_id": store.environment_id}
+
+
+def parse_agent(item: dict, state: dict) -> dict:
+    return free_json(item)
+
+
+def parse_idempotency_key(item: dict, state: dict) -> dict:
+    return {"key": str(item["key"]), "request": free_json(item["request"]), "agent": str(item["agent"])}
+
+
+FAMILIES = (Part("prefactor", parse_settings, dump_settings),
+            Family("agents", parse_agent, key="id", row="agent"),
+            Family("idempotency_keys", parse_idempotency_key, key="key", row="idempotency_key"))
+
+
+# --- handlers ----------------------------------------------------------------------------------
 
 def available_actions(status: str, instance_total: int) -> dict:
     """What an agent in `status` may do; only a retired agent can be reinstated."""
@@ -25,11 +62,11 @@ async def create_agent():
     store = mock().store
     details, key = body["details"], body.get("idempotency_key")
     if key is not None and key in store.idempotency_keys:
-        earlier_request, agent_id = store.idempotency_keys[key]
-        if earlier_request != body:
+        earlier = store.idempotency_keys[key]
+        if earlier["request"] != body:
             raise prefactor_error(409, "This idempotency key was already used with a different request body.",
                                   "idempotency_key_reused")
-        return json_response({"status": "success", "details": store.agents[agent_id].details}, status=200)
+        return json_response({"status": "success", "details": store.agents[earlier["agent"]]}, status=200)
     if "id" in details and details["id"] in store.agents:
         raise prefactor_error(409, "An agent with this id already exists.", "already_exists")
     agent_id = details.get("id") or fresh_id(store)
@@ -48,7 +85,8 @@ async def create_agent():
         "inserted_at": now,
         "updated_at": now,
     }
-    store.add_agent(agent, key, body)
+    used = () if key is None else (("idempotency_keys", {"key": key, "request": copy.deepcopy(body), "agent": agent_id}),)
+    store.put(("agents", agent), *used)
     return json_response({"status": "success", "details": agent}, status=201)
 
 

@@ -305,18 +305,22 @@ def test_reads_that_write_through_two_processes_create_each_status_once(database
 def test_each_session_has_a_state_of_its_own(database):
     """Stores made with `for_session(name)` (one per URL-prefix session, sessions.py) share nothing."""
     from agent_api_mock.postgres_state import PostgresState
+    from agent_api_mock.resources.services import registered
     from agent_api_mock.store import Store
 
     server = PostgresState(database)
     try:
         first, second = Store(durable=server.for_session("first")), Store(durable=server.for_session("second"))
         service = next(iter(first.services.values()))
-        first.register_processor(service, "only-in-first", "SLURM", None)
-        assert "only-in-first" not in second.services[service.uuid].processors
-        reloaded = Store(durable=PostgresState(database).for_session("first"))
-        assert "only-in-first" in reloaded.services[service.uuid].processors
+        first.put(("services", registered(service, {"name": "only-in-first", "backend_type": "SLURM"}, "2025-01-01T00:00:00Z")[0]))
+
+        def processors(store: Store) -> list[str]:
+            return [processor["name"] for processor in store.services[service["uuid"]]["processors"]]
+
+        assert "only-in-first" in processors(first) and "only-in-first" not in processors(second)
+        assert "only-in-first" in processors(Store(durable=PostgresState(database).for_session("first")))
         server.drop_session("first")  # DELETE /__admin/sessions/first: the session starts again from the seed
-        assert "only-in-first" not in Store(durable=server.for_session("first")).services[service.uuid].processors
+        assert "only-in-first" not in processors(Store(durable=server.for_session("first")))
     finally:
         server.close()
 

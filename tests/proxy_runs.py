@@ -209,8 +209,8 @@ def everyday_traffic(base: str) -> None:
 
 def offering_manager_traffic(http: httpx.Client) -> None:
     """An offering manager (OFFERING.MANAGER on HPC cluster) runs its offering's agent: it reads its
-    user, the offering, the offering's identities, registers an identity and a service of it,
-    and reads them back."""
+    user, the offering, the offering's identities, registers an identity, its event queue (twice)
+    and a service of it, and reads them back."""
     http.get("/api/users/me/", headers=OFFERING_MANAGER)
     http.get(f"/api/marketplace-provider-offerings/{OFFERING}/", headers=OFFERING_MANAGER)
     http.get("/api/marketplace-site-agent-identities/", params={"offering_uuid": OFFERING}, headers=OFFERING_MANAGER)
@@ -219,6 +219,9 @@ def offering_manager_traffic(http: httpx.Client) -> None:
     identity = created.json() if created.status_code in (200, 201) else {}
     if isinstance(identity, dict) and isinstance(identity.get("uuid"), str):
         http.get(f"/api/marketplace-site-agent-identities/{identity['uuid']}/", headers=OFFERING_MANAGER)
+        for _ in range(2):  # an agent in event mode registers its queue at each start: 201, then 200
+            http.post(f"/api/marketplace-site-agent-identities/{identity['uuid']}/register_queue/",
+                      json={"object_types": ["order"]}, headers=OFFERING_MANAGER)
         registered = http.post(f"/api/marketplace-site-agent-identities/{identity['uuid']}/register_service/",
                                json={"name": "report", "mode": "report"}, headers=OFFERING_MANAGER)
         service = registered.json() if registered.status_code in (200, 201) else {}

@@ -191,7 +191,15 @@ class Store:
     def put(self, *entities: tuple[str, dict]) -> None:
         """Add or replace entities, given as (family name, entity) with the entity in the data
         format: all stored in one transaction, or none; the families' indexes follow."""
+        self.write(lambda: entities)
+
+    def write(self, make) -> None:
+        """put() the entities `make()` returns, with `make` run inside the write: after a shared
+        --state caught up with the other processes (postgres_state.py), so what it read is
+        current. For a read-modify-write that no unsafe request's lock covers (an agent's GET
+        that refreshes integration statuses)."""
         with self.transaction() as change:
+            entities = tuple(make())
             written = {name: family_named(name) for name, _ in entities}
             for family in written.values():
                 change.on_undo(lambda family=family: self._index(family))  # run last: indexes of what was restored

@@ -68,13 +68,16 @@ def refresh(store, offering: str, agent_types: tuple[str, ...]) -> None:
     `last_request_timestamp` now, creating those the offering lacks (Waldur:
     marketplace/utils.py refresh_integration_agent_status, get_or_create then
     set_last_request_timestamp and set_backend_active)."""
-    now = waldur_time(store.now())
-    existing = {status["agent_type"]: status for status in store.statuses_by_offering.get(offering, ())}
-    store.put(*(("integration_statuses", {**existing[agent_type], "status": "Active", "last_request_timestamp": now}
+    def refreshed():  # read inside the write: another process may have created one meanwhile
+        now = waldur_time(store.now())
+        existing = {status["agent_type"]: status for status in store.statuses_by_offering.get(offering, ())}
+        return [("integration_statuses", {**existing[agent_type], "status": "Active", "last_request_timestamp": now}
                  if agent_type in existing else
                  {"uuid": hex_uuid(), "offering": offering, "agent_type": agent_type, "status": "Active",
                   "last_request_timestamp": now})
-                for agent_type in agent_types))
+                for agent_type in agent_types]
+
+    store.write(refreshed)
 
 
 # --- rendering and handlers --------------------------------------------------------------------

@@ -82,11 +82,17 @@ def request_key(scope) -> tuple | None:
     """Everything of the request an answer can depend on, or None when it is not reusable."""
     if scope["state"].get(RAW_BODY_KEY):
         return None
+    key = (scope["method"], scope.get("scheme"), scope.get("server"), scope.get("root_path", ""), scope["path"],
+           scope.get("query_string", b""), tuple(scope["headers"]))
     try:
-        return (scope["method"], scope.get("scheme"), scope.get("server"), scope.get("root_path", ""), scope["path"],
-                scope.get("query_string", b""), tuple(scope["headers"]))
-    except TypeError:  # headers as lists, not tuples: not hashable
-        return None
+        hash(key)
+    except TypeError:  # lists where servers give tuples (Starlette's TestClient's `server` and headers)
+        key = hashable(key)
+    return key
+
+
+def hashable(value):
+    return tuple(hashable(item) for item in value) if isinstance(value, (list, tuple)) else value
 
 
 class ReuseAnswers:

@@ -37,7 +37,7 @@ from agent_api_mock.middleware import RAW_BODY_KEY
 READ_METHODS = frozenset({"GET", "HEAD"})
 MAX_AGE_SECONDS = 1.0
 MAX_ENTRIES = 1000
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 4 * 1024 * 1024  # 100 sessions (the default --max-sessions): 400 MiB at most
 MAX_BODY_BYTES = 1024 * 1024
 
 

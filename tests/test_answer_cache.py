@@ -195,3 +195,13 @@ def test_a_body_over_the_limit_is_not_kept(app, client, monkeypatch):
     monkeypatch.setattr(answer_cache, "MAX_BODY_BYTES", 10)
     assert client.get(SERVICES, headers=STAFF).status_code == 200
     assert answers(app).entries == {}
+
+
+def test_a_sessions_estimated_memory_counts_its_answers(app, client):
+    assert client.get(f"/sessions/w1{SERVICES}", headers=STAFF).status_code == 200
+    sessions = app.state.sessions
+    kept = answers(app, "w1")
+    held, with_answers = kept.bytes, sessions.estimated_bytes(sessions.named["w1"])
+    kept.entries.clear()
+    kept.bytes = 0
+    assert with_answers - sessions.estimated_bytes(sessions.named["w1"]) == held > 0

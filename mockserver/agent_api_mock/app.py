@@ -24,6 +24,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount
 
 from agent_api_mock import admin, docs, index
+from agent_api_mock.answer_cache import Answers, ReuseAnswers
 from agent_api_mock.connexion_speedups import middlewares
 from agent_api_mock.events import Events
 from agent_api_mock.auth import NOT_PROVIDED, PREFACTOR_SECURITY, WALDUR_SECURITY, WWW_AUTHENTICATE
@@ -45,8 +46,9 @@ NO_CONNEXION_UI = SwaggerUIOptions(swagger_ui=False, serve_spec=False)
 
 class Mock:
     """One session of the running mock (sessions.py): its state, the journal of what it received,
-    pending faults, and the event consumers and events its writes published (to `broker` when
-    given: the default session only). `operations` (from spec/, never changed) is shared by the
+    pending faults, the answers it may reuse until its state changes (answer_cache.py), and the
+    event consumers and events its writes published (to `broker` when given: the default session
+    only). `operations` (from spec/, never changed) is shared by the
     sessions."""
 
     def __init__(self, store: Store, operations: OperationIndex | None = None, broker=None):
@@ -54,6 +56,7 @@ class Mock:
         self.events = Events(broker)
         self.journal = Journal()
         self.faults = Faults()
+        self.answers = Answers()
         self.operations = operations or OperationIndex()
 
 
@@ -139,6 +142,7 @@ def create_app(data: dict | None = None, *, admin_surface: bool = True, validate
         Middleware(RecordRequests),
         Middleware(SimulateTrouble),
         Middleware(SharedState),  # with --state postgresql://...: in step with the other processes
+        Middleware(ReuseAnswers),  # inside SharedState: its catch-ups are writes that invalidate answers
     ])
     app.state.mock, app.state.sessions = mock, sessions
     return app

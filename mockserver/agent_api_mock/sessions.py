@@ -189,9 +189,10 @@ class Sessions:
 
     def estimated_bytes(self, session: Session) -> int:
         """Its state's encoded size now, times the objects-per-encoded-byte ratio measured with
-        tracemalloc on the first session, plus the bytes its journal holds."""
+        tracemalloc on the first session, plus the bytes its journal and its reusable answers hold."""
         ratio = self._bytes_per_encoded_byte or 1.0
-        return int(encoded_state_bytes(session.mock) * ratio) + session.mock.journal.size_bytes
+        mock = session.mock
+        return int(encoded_state_bytes(mock) * ratio) + mock.journal.size_bytes + mock.answers.bytes
 
     def drop(self, name: str) -> bool:
         session = self.named.pop(name, None)

@@ -94,6 +94,8 @@ class Change:
 class Store:
     """All state of one mock instance: the families' tables, and their indexes."""
 
+    writes = 0  # committed transactions and reloads: answers made from the state stay valid while it stands
+
     def __init__(self, data: dict | None = None, durable=None):
         """`data` is the seed that reset returns to (kept as given: loading builds fresh objects
         from it and never changes it). `durable` (a persistence backend: load, replace,
@@ -128,6 +130,7 @@ class Store:
                         self._durable.replace(self.dump())
                     elif change.rows:
                         self._durable.save_many(change.stored_rows())
+            self.writes += 1
         except (sqlite3.Error, OSError) as error:
             change.undo()
             log.error("a write could not be stored, and was undone: %s", error)
@@ -148,6 +151,7 @@ class Store:
         except InvalidData as error:
             raise InvalidSavedState(str(error)) from None
         self._publish(fresh)
+        self.writes += 1
 
     def load(self, data: dict) -> None:
         """Replace the whole state. Invalid data raises InvalidData, a storage failure

@@ -75,7 +75,8 @@ def test_four_workers_each_check_their_own_session_and_the_run_passes_as_with_on
     assert not left, left
     assert {name.rsplit("-", 1)[1] for name in sessions} == {"gw0", "gw1", "gw2", "gw3"}
     assert len({name.split("-")[1] for name in sessions}) == 1, "one run id for the run's sessions"
-    assert all(requests > 10 for requests in sessions.values()), sessions
+    # How many checks each worker gets is pytest-xdist's choice (a loaded machine gave 10 to one, 5,264 to another).
+    assert all(requests > 0 for requests in sessions.values()), sessions
 
 
 def test_spread_over_workers_an_operation_that_never_answers_success_still_fails_the_run(tmp_path):

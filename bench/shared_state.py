@@ -9,8 +9,8 @@ fsync on, 127.0.0.1 only):
   `--workers 2` on PostgreSQL;
 - 64 writers at once (one register_processor each, distinct names) spread over two processes on
   one database: lost or doubled processors (target: 0 of each);
-- memory per Store of the built-in data (tracemalloc, in this process, over 50 Stores): what one
-  more session (/sessions/<name>/) would cost.
+- memory per session of the built-in data: a mock's resident memory before and after 50
+  sessions (/sessions/<name>/) each answered a list, and the mock's own estimate of one.
 The machine may be shared: figures move with its load (printed beside them).
 """
 from __future__ import annotations
@@ -19,7 +19,6 @@ import argparse
 import sys
 import threading
 import time
-import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -93,18 +92,21 @@ def concurrent_writers(cluster: Cluster) -> tuple[int, int, int, float]:
         return len(acknowledged), lost, doubled, elapsed
 
 
-def memory_per_store() -> float:
-    """KiB that one more Store of the built-in data holds (the sessions' unit of memory)."""
-    from agent_api_mock.store import DEFAULT_DATA, Store, load_data_file
-    data = load_data_file(DEFAULT_DATA)
-    Store(data)  # imports and caches outside the measurement
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    stores = [Store(data) for _ in range(SESSIONS)]
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    assert len(stores) == SESSIONS
-    return (after - before) / SESSIONS / 1024
+def memory_per_session() -> tuple[float, float]:
+    """MiB that one more session (/sessions/<name>/) of the built-in data holds in a running mock:
+    its resident memory before and after SESSIONS sessions each answered a list, divided by
+    SESSIONS; and the mock's own estimate of one (GET /__admin/sessions, sessions.py)."""
+    with start_mock() as mock:
+        with httpx.Client(base_url=mock.url, timeout=30) as http:
+            http.get(f"/sessions/warmup{SERVICES}", headers=STAFF).raise_for_status()
+            http.delete("/__admin/sessions/warmup")
+            before = mock.rss_mib()
+            for number in range(SESSIONS):
+                http.get(f"/sessions/bench{number}{SERVICES}", headers=STAFF).raise_for_status()
+            after = mock.rss_mib()
+            listed = http.get("/__admin/sessions").json()
+    estimated = sum(session["estimated_memory_bytes"] for session in listed) / len(listed) / 1024 / 1024
+    return (after - before) / SESSIONS, estimated
 
 
 def main() -> int:
@@ -122,13 +124,13 @@ def main() -> int:
         acknowledged, lost, doubled, elapsed = concurrent_writers(cluster)
     finally:
         cluster.delete()
-    per_store = memory_per_store()
+    per_session, estimated = memory_per_session()
     print(f"\nthroughput, wrk -c{args.connections} for {args.seconds:.0f} s each ({machine_load()}):")
     print(table(["setup", "load", "req/s", "p50 ms", "p99 ms", "errors"], rows))
     print(f"\n{WRITERS} concurrent writers over 2 processes on one database: {acknowledged} acknowledged, "
           f"{lost} lost, {doubled} doubled, in {elapsed:.2f} s")
-    print(f"memory per Store of the built-in data: {per_store:,.0f} KiB (tracemalloc over {SESSIONS} Stores in one "
-          f"process; {SESSIONS} sessions would hold about {per_store * SESSIONS / 1024:,.1f} MiB)")
+    print(f"memory per session of the built-in data: {per_session:,.2f} MiB resident ({SESSIONS} sessions in one mock: "
+          f"{per_session * SESSIONS:,.1f} MiB); the mock's estimate of one: {estimated:,.2f} MiB")
     targets.check("no write lost", lost == 0, f"{lost} lost")
     targets.check("no write doubled", doubled == 0, f"{doubled} doubled")
     targets.check("every writer acknowledged", acknowledged == WRITERS, f"{acknowledged} of {WRITERS}")

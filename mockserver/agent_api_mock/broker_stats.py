@@ -9,9 +9,10 @@
   agent whose event consumer it is (kind `consumer`, object_type null);
 - an agent with a consumer queue that has at least one consumer counts as connected.
 
-The view itself swallows a broker failure (it logs it and shows every agent disconnected); the
-published schema and page document 503 "message broker unavailable", which the mock answers
-(docs/sources.md).
+A broker that cannot be read is no error, as in the view: what could not be read is logged and
+counts as nothing (no connections: every agent disconnected; no queues), and the answer is a 200.
+The published schema and page document a 503 "RabbitMQ unavailable", which the view's code never
+answers (docs/sources.md).
 """
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ import re
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from agent_api_mock.broker import Broker
+import logging
+
+from agent_api_mock.broker import Broker, BrokerUnavailable
 
 LEGACY_QUEUE = re.compile(r"^subscription_([a-f0-9]+)_offering_([a-f0-9]+)_(\w+)$")  # parse_subscription_queue_name
 CONSUMER_QUEUE = re.compile(r"^consumer_([a-f0-9]{32})$")  # parse_consumer_queue_name
+log = logging.getLogger("mockserver")
 DISCONNECTED = {"connected": False, "source_ip": None, "connected_at": None, "state": None,
                 "recv_oct": None, "send_oct": None}
 
@@ -32,11 +36,11 @@ class BrokerView:
 
     def __init__(self, broker: Broker):
         self.connections_by_user = defaultdict(list)
-        for connection in broker.connections():
+        for connection in read(broker.connections, "connections"):
             self.connections_by_user[connection.get("user")].append(connection)
         self.legacy_queues = defaultdict(list)
         self.consumer_queues = {}
-        for queue in broker.queues():
+        for queue in read(broker.queues, "queues"):
             name = queue["name"]
             counts = {"messages": queue.get("messages", 0) or 0, "consumers": queue.get("consumers", 0) or 0}
             legacy = LEGACY_QUEUE.match(name)
@@ -56,6 +60,16 @@ class BrokerView:
         return {"connected": True, "source_ip": first.get("peer_host"),
                 "connected_at": connected_at(first.get("connected_at")), "state": first.get("state"),
                 "recv_oct": first.get("recv_oct"), "send_oct": first.get("send_oct")}
+
+
+def read(what, name: str) -> list:
+    """The broker's list, or none when it cannot be read (the view: "Failed to get RMQ users",
+    "Failed to get RMQ queues", logged at warning)."""
+    try:
+        return what()
+    except BrokerUnavailable as error:
+        log.warning("Failed to get RMQ %s: %s", name, error)
+        return []
 
 
 def connected_at(milliseconds) -> str | None:

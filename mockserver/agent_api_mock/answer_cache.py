@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
-from agent_api_mock.middleware import RAW_BODY_KEY
+from agent_api_mock.middleware import RAW_BODY_KEY, api_request
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 MAX_AGE_SECONDS = 1.0
@@ -100,7 +100,7 @@ class ReuseAnswers:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith("/__admin"):
+        if not api_request(scope):
             return await self.app(scope, receive, send)
         mock = scope["mock"]
         if scope["method"] not in READ_METHODS:

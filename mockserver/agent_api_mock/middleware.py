@@ -18,6 +18,12 @@ MAX_BODY_BYTES = 1024 * 1024
 RAW_BODY_KEY = "mock_raw_body"
 
 
+def api_request(scope) -> bool:
+    """An HTTP request to the APIs (or /docs), not to the admin surface: what the journal records,
+    faults steer and answers are reused for."""
+    return scope["type"] == "http" and not scope["path"].startswith("/__admin")
+
+
 async def answer(error: ApiError, scope, receive, send) -> None:
     body = b"" if scope["method"] == "HEAD" else json_bytes(error.body)
     await Response(body, error.status, headers=error.headers, media_type="application/json")(scope, receive, send)
@@ -143,7 +149,7 @@ class BufferBody:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith("/__admin"):
+        if not api_request(scope):
             return await self.app(scope, receive, send)
         too_large = error_for_path(scope["path"], 413, "Request body is too large.")
         declared = dict(scope["headers"]).get(b"content-length", b"0")
@@ -173,7 +179,7 @@ class RecordRequests:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith("/__admin"):
+        if not api_request(scope):
             return await self.app(scope, receive, send)
         status = 500
         started, clock = now()
@@ -204,7 +210,7 @@ class SimulateTrouble:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith("/__admin"):
+        if not api_request(scope):
             return await self.app(scope, receive, send)
         mock = scope["mock"]
         prefer = last_header(scope, b"prefer")

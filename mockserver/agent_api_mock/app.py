@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from connexion import AsyncApp
+from connexion import ConnexionMiddleware
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import (
     NonConformingResponse,
@@ -15,6 +15,10 @@ from connexion.exceptions import (
     UnsupportedMediaTypeProblem,
 )
 from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.applications import Starlette
@@ -25,7 +29,8 @@ from starlette.routing import Mount
 
 from agent_api_mock import admin, docs, index
 from agent_api_mock.answer_cache import Answers, ReuseAnswers
-from agent_api_mock.connexion_speedups import middlewares
+from agent_api_mock.dispatch import CallHandler
+from agent_api_mock.request_validation import ValidateRequests
 from agent_api_mock.events import Events
 from agent_api_mock.auth import NOT_PROVIDED, PREFACTOR_SECURITY, WALDUR_SECURITY, WWW_AUTHENTICATE
 from agent_api_mock.errors import ApiError, error_for_path, to_connexion_response
@@ -91,13 +96,24 @@ def problem_answer(request: ConnexionRequest, error: Exception):
     return to_connexion_response(answer, with_body=method != "HEAD")
 
 
+def connexion_layers(validate_responses: bool) -> list:
+    """Connexion's default layers without those the mock does not use: Swagger UI (docs.py serves
+    it), lifespan (the outer Starlette app has it) and, unless asked for, response validation;
+    its request validation as request_validation.py builds it (once per operation)."""
+    unused = {SwaggerUIMiddleware, LifespanMiddleware}
+    if not validate_responses:
+        unused.add(ResponseValidationMiddleware)
+    replaced = {RequestValidationMiddleware: ValidateRequests}
+    return [replaced.get(layer, layer) for layer in ConnexionMiddleware.default_middlewares if layer not in unused]
+
+
 @functools.cache
-def connexion_app(validate_responses: bool) -> AsyncApp:
+def connexion_app(validate_responses: bool) -> ConnexionMiddleware:
     """The Connexion layer, one per option in a process: building it validates both documents
     (most of the cost of `create_app`), and it holds nothing of one mock's own, since the mock
     travels in each request's scope. Test suites build an app per test."""
-    app = AsyncApp(__name__, resolver=Resolver(handler_for), swagger_ui_options=NO_CONNEXION_UI,
-                   middlewares=middlewares(validate_responses))
+    app = ConnexionMiddleware(CallHandler(OperationIndex()), import_name=__name__, resolver=Resolver(handler_for),
+                              swagger_ui_options=NO_CONNEXION_UI, middlewares=connexion_layers(validate_responses))
     app.add_api(
         document("waldur"), name="waldur", base_path="",
         security_map=WALDUR_SECURITY,

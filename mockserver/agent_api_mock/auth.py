@@ -1,7 +1,7 @@
 """Credentials to callers: Waldur's `Token <key>` and Prefactor's `Bearer <token>`."""
 from __future__ import annotations
 
-from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+from connexion.security import NO_VALUE, ApiKeySecurityHandler, BearerSecurityHandler
 
 from agent_api_mock.errors import prefactor_error, waldur_detail
 from agent_api_mock.store import User
@@ -37,13 +37,25 @@ def current_user(request) -> User:
 
 
 class WaldurTokenAuth(ApiKeySecurityHandler):
-    def _resolve_func(self, security_scheme):
-        return waldur_user
+    """The `Authorization` header (the spec's apiKey scheme) to the caller's user."""
+
+    def get_fn(self, security_scheme, required_scopes):
+        header = security_scheme["name"]
+
+        def verify(request):
+            value = request.headers.get(header)
+            return NO_VALUE if value is None else waldur_user(value, request)
+        return verify
 
 
 class PrefactorBearerAuth(BearerSecurityHandler):
-    def _resolve_func(self, security_scheme):
-        return prefactor_caller
+    """`Authorization: Bearer <token>` to the caller's token."""
+
+    def get_fn(self, security_scheme, required_scopes):
+        def verify(request):
+            kind, token = self.get_auth_header_value(request)
+            return NO_VALUE if kind != "bearer" else prefactor_caller(token, request)
+        return verify
 
 
 WALDUR_SECURITY = {"apiKey": WaldurTokenAuth}

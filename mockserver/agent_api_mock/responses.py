@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from connexion.context import scope as request_scope
-from connexion.lifecycle import ConnexionResponse
+from starlette.responses import Response
 
 from agent_api_mock.wire import json_bytes
 
 
-def json_response(data: object, status: int = 200, headers: dict | None = None) -> ConnexionResponse:
-    return ConnexionResponse(status_code=status, body=json_bytes(data), content_type="application/json",
-                             headers=headers or {})
+def json_response(data: object, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(json_bytes(data), status, headers, media_type="application/json")
 
 
 def encoded(item: dict, site: str, render) -> bytes:
@@ -24,17 +23,16 @@ def encoded(item: dict, site: str, render) -> bytes:
     return kept[2]
 
 
-def json_list_response(parts: list[bytes], headers: dict) -> ConnexionResponse:
-    return ConnexionResponse(status_code=200, body=b"[" + b",".join(parts) + b"]", content_type="application/json",
-                             headers=headers)
+def json_list_response(parts: list[bytes], headers: dict) -> Response:
+    return Response(b"[" + b",".join(parts) + b"]", 200, headers, media_type="application/json")
 
 
-def encoded_response(body: bytes) -> ConnexionResponse:
-    return ConnexionResponse(status_code=200, body=body, content_type="application/json", headers={})
+def encoded_response(body: bytes) -> Response:
+    return Response(body, 200, media_type="application/json")
 
 
-def headers_only(headers: dict, status: int = 200) -> ConnexionResponse:
-    return ConnexionResponse(status_code=status, body=b"", content_type="application/json", headers=headers)
+def headers_only(headers: dict, status: int = 200) -> Response:
+    return Response(b"", status, headers, media_type="application/json")
 
 
 def mock():

@@ -114,12 +114,13 @@ class OperationIndex:
                 self.all += operations.values()
             self.prefixes[api] = _common_prefix(list(paths))
         self._by_id = {operation.operation_id: operation for operation in self.all}
+        # All the templates in one expression, in document order (the first that matches wins):
+        # one match a request instead of one per documented path.
+        self._any_path = re.compile("|".join(f"(?P<p{i}>{pattern.pattern})" for i, (pattern, _) in enumerate(self._paths)))
 
     def operations_at(self, path: str) -> dict[str, Operation]:
-        for pattern, operations in self._paths:
-            if pattern.match(path):
-                return operations
-        return {}
+        match = self._any_path.match(path)
+        return self._paths[int(match.lastgroup[1:])][1] if match else {}
 
     def find(self, method: str, path: str) -> Operation | None:
         operations = self.operations_at(path)

@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Mount
+from starlette.routing import Match, Mount
 
 from agent_api_mock import admin, docs, index
 from agent_api_mock.answer_cache import Answers, ReuseAnswers
@@ -131,6 +131,17 @@ def connexion_app(validate_responses: bool) -> ConnexionMiddleware:
     return app
 
 
+class ApiPaths(Mount):
+    """Connexion for the paths under /api/, tried first: an API request does not try every route
+    of the index, the admin surface and the docs. (The Mount("/") after them takes the rest.)"""
+
+    def matches(self, scope):
+        path, root_path = scope["path"], scope.get("root_path", "")
+        if scope["type"] == "http" and path.removeprefix(root_path if path.startswith(root_path + "/") else "").startswith("/api/"):
+            return super().matches(scope)
+        return Match.NONE, {}
+
+
 def create_app(data: dict | None = None, *, admin_surface: bool = True, validate_responses: bool = False,
                store: Store | None = None, access_log=None, state_backend=None, broker=None,
                max_sessions: int = DEFAULT_MAX_SESSIONS, max_sessions_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> Starlette:
@@ -145,8 +156,9 @@ def create_app(data: dict | None = None, *, admin_surface: bool = True, validate
     sessions = Sessions(mock, lambda session_store: Mock(session_store, mock.operations),
                         SessionStates(seed, type(mock.store), state_backend),
                         max_sessions=max_sessions, max_memory_bytes=int(max_sessions_memory_mb * MB))
-    routes = (index.routes(admin_surface) + (admin.ROUTES if admin_surface else []) + docs.ROUTES
-              + [Mount("/", app=connexion_app(validate_responses))])
+    api = connexion_app(validate_responses)
+    routes = ([ApiPaths("/", app=api)] + index.routes(admin_surface) + (admin.ROUTES if admin_surface else [])
+              + docs.ROUTES + [Mount("/", app=api)])
     logging_layer = [Middleware(AccessLog, operations=mock.operations, stream=access_log)] if access_log else []
     app = Starlette(routes=routes, middleware=[
         *logging_layer,

@@ -40,11 +40,11 @@ class WaldurTokenAuth(ApiKeySecurityHandler):
     """The `Authorization` header (the spec's apiKey scheme) to the caller's user."""
 
     def get_fn(self, security_scheme, required_scopes):
-        header = security_scheme["name"]
+        header = security_scheme["name"].lower().encode("latin-1")
 
         def verify(request):
-            value = request.headers.get(header)
-            return NO_VALUE if value is None else waldur_user(value, request)
+            value = next((value for name, value in request.scope["headers"] if name == header), None)
+            return NO_VALUE if value is None else waldur_user(value.decode("latin-1"), request)
         return verify
 
 

@@ -142,6 +142,10 @@ class JsonErrorsOnly:
         await self.app(scope, receive, send_)
 
 
+def too_large(scope) -> ApiError:
+    return error_for_path(scope["path"], 413, "Request body is too large.")
+
+
 class BufferBody:
     """Reads the body once (at most 1 MiB, else 413 in the API's format) and replays it."""
 
@@ -151,10 +155,9 @@ class BufferBody:
     async def __call__(self, scope, receive, send):
         if not api_request(scope):
             return await self.app(scope, receive, send)
-        too_large = error_for_path(scope["path"], 413, "Request body is too large.")
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        declared = last_header(scope, b"content-length") or b"0"
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return await answer(too_large, scope, receive, send)
+            return await answer(too_large(scope), scope, receive, send)
         chunks, size, more_body = [], 0, True
         while more_body:
             message = await receive()
@@ -163,7 +166,7 @@ class BufferBody:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                return await answer(too_large, scope, receive, send)
+                return await answer(too_large(scope), scope, receive, send)
             chunks.append(chunk)
             more_body = message.get("more_body", False)
         body = b"".join(chunks)

@@ -3,9 +3,9 @@
 Connexion's `RequestValidationMiddleware` builds, on every request, two URI parsers, the
 parameter validator and the body validator, and looks the operation's body definition up
 several times. All of them depend only on the operation (and, for the body, on the request's
-media type and charset), so this layer, a drop-in for Connexion's in its middleware list,
-builds them once and keeps them. What is validated, and how, is Connexion's and
-validation.py's as before.
+Content-Type), so this layer, a drop-in for Connexion's in its middleware list, builds them once
+and keeps them; an operation without parameters has no parameter validator to run. What is
+validated, and how, is Connexion's and validation.py's as before.
 """
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ from connexion.middleware.request_validation import (
 MEDIA_TYPES_KEPT = 32  # per operation: a client sending ever new Content-Type values grows nothing
 
 
+def content_type_header(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """The first Content-Type header's value, as Connexion reads it."""
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value
+    return None
+
+
 class ValidateOperationRequests(RequestValidationOperation):
     def __init__(self, next_app, *, operation, strict_validation=False, validator_map=None):
         super().__init__(next_app, operation=operation, strict_validation=strict_validation,
@@ -27,15 +35,15 @@ class ValidateOperationRequests(RequestValidationOperation):
             operation.parameters,
             uri_parser=operation.uri_parser_class(operation.parameters, operation.body_definition()),
             strict_validation=strict_validation,
-            security_query_params=self.security_query_params)
-        self.body_validators: dict[tuple[str, str], object] = {}
+            security_query_params=self.security_query_params) if operation.parameters or strict_validation else None
+        self.body_validators: dict[bytes | None, object] = {}
 
-    def body_validator(self, mime_type: str, encoding: str):
-        """The validator of a body in `mime_type` (None when the spec gives no schema for it or
-        no validator checks it); raises 415 for a media type the operation does not consume."""
-        key = (mime_type, encoding)
-        if key in self.body_validators:
-            return self.body_validators[key]
+    def body_validator(self, content_type: bytes | None):
+        """The validator of a body sent as `content_type` (None when the spec gives no schema for
+        it or no validator checks it); raises 415 for a media type the operation does not consume."""
+        if content_type in self.body_validators:
+            return self.body_validators[content_type]
+        mime_type, encoding = self.extract_content_type([] if content_type is None else [(b"content-type", content_type)])
         self.validate_mime_type(mime_type)
         operation, validator = self._operation, None
         schema = operation.body_schema(mime_type)
@@ -49,12 +57,13 @@ class ValidateOperationRequests(RequestValidationOperation):
                 strict_validation=self.strict_validation,
                 uri_parser=operation.uri_parser_class(operation.parameters, operation.body_definition()))
         if len(self.body_validators) < MEDIA_TYPES_KEPT:
-            self.body_validators[key] = validator
+            self.body_validators[content_type] = validator
         return validator
 
     async def __call__(self, scope, receive, send):
-        self.parameter_validator.validate(scope)
-        validator = self.body_validator(*self.extract_content_type(scope["headers"]))
+        if self.parameter_validator is not None:
+            self.parameter_validator.validate(scope)
+        validator = self.body_validator(content_type_header(scope["headers"]))
         if validator is not None:
             receive, scope = await validator.wrap_receive(receive, scope=scope)
         await self.next_app(scope, receive, send)

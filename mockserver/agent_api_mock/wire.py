@@ -1,6 +1,8 @@
 """How values look on the wire: Waldur's hex uuids and timestamps, Prefactor's ids."""
+import base64
+import functools
 import json
-import os
+import random
 import re
 import time
 import uuid
@@ -38,7 +40,8 @@ def waldur_time(moment: datetime | None) -> str | None:
 
 
 def prefactor_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """`2025-01-06T09:00:00.123456Z` (strftime's `%Y-%m-%dT%H:%M:%S.%fZ`, at a third of its cost)."""
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str | datetime | None) -> datetime | None:
@@ -48,13 +51,19 @@ def parse_time(text: str | datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+# RFC 4648 base32 to Crockford's alphabet: both are 5-bit groups, most significant first.
+TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", CROCKFORD.encode())
+
+
 def prefactor_id(partition: int) -> str:
-    """A fresh id in Prefactor's layout: 48-bit milliseconds, 30-bit partition, 80 random bits."""
+    """A fresh id in Prefactor's layout: 48-bit milliseconds, 30-bit partition, 80 random bits,
+    as 32 Crockford base32 digits (160 bits, the top two zero)."""
     millis = int(time.time() * 1000) & ((1 << 48) - 1)
-    value = (millis << 110) | ((partition & ((1 << 30) - 1)) << 80) | int.from_bytes(os.urandom(10), "big")
-    return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(155, -1, -5))
+    value = (millis << 110) | ((partition & ((1 << 30) - 1)) << 80) | random.getrandbits(80)
+    return base64.b32encode(value.to_bytes(20, "big")).translate(TO_CROCKFORD).decode()
 
 
+@functools.lru_cache(maxsize=64)
 def prefactor_partition(an_id: str) -> int:
     value = 0
     for char in an_id:

@@ -363,8 +363,8 @@ def repeating_ids(original):
 
 def forgetting_idempotency(original):
     """create_agent reads its body through request_body: the key is dropped before it looks."""
-    def body_without_key(request):
-        body = original(request)
+    def body_without_key():
+        body = original()
         return {key: value for key, value in body.items() if key != "idempotency_key"} if isinstance(body, dict) else body
     return body_without_key
 

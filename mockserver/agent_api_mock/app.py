@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Match, Mount
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 
 from agent_api_mock import admin, docs, index
 from agent_api_mock.answer_cache import Answers, ReuseAnswers
@@ -131,15 +131,25 @@ def connexion_app(validate_responses: bool) -> ConnexionMiddleware:
     return app
 
 
-class ApiPaths(Mount):
-    """Connexion for the paths under /api/, tried first: an API request does not try every route
-    of the index, the admin surface and the docs. (The Mount("/") after them takes the rest.)"""
+class ApiPaths(BaseRoute):
+    """Connexion for the paths under /api/, tried first, as the Mount("/") after the other routes
+    would (the scope unchanged): an API request does not try every route of the index, the admin
+    surface and the docs."""
+
+    def __init__(self, app):
+        self.app = app
 
     def matches(self, scope):
         path, root_path = scope["path"], scope.get("root_path", "")
         if scope["type"] == "http" and path.removeprefix(root_path if path.startswith(root_path + "/") else "").startswith("/api/"):
-            return super().matches(scope)
+            return Match.FULL, {}
         return Match.NONE, {}
+
+    async def handle(self, scope, receive, send):
+        await self.app(scope, receive, send)
+
+    def url_path_for(self, name, /, **path_params):
+        raise NoMatchFound(name, path_params)
 
 
 def create_app(data: dict | None = None, *, admin_surface: bool = True, validate_responses: bool = False,
@@ -157,7 +167,7 @@ def create_app(data: dict | None = None, *, admin_surface: bool = True, validate
                         SessionStates(seed, type(mock.store), state_backend),
                         max_sessions=max_sessions, max_memory_bytes=int(max_sessions_memory_mb * MB))
     api = connexion_app(validate_responses)
-    routes = ([ApiPaths("/", app=api)] + index.routes(admin_surface) + (admin.ROUTES if admin_surface else [])
+    routes = ([ApiPaths(api)] + index.routes(admin_surface) + (admin.ROUTES if admin_surface else [])
               + docs.ROUTES + [Mount("/", app=api)])
     logging_layer = [Middleware(AccessLog, operations=mock.operations, stream=access_log)] if access_log else []
     app = Starlette(routes=routes, middleware=[

@@ -1,6 +1,7 @@
 """Credentials to callers: Waldur's `Token <key>` and Prefactor's `Bearer <token>`."""
 from __future__ import annotations
 
+from connexion.exceptions import OAuthProblem
 from connexion.security import NO_VALUE, ApiKeySecurityHandler, BearerSecurityHandler
 
 from agent_api_mock.errors import prefactor_error, waldur_detail
@@ -36,6 +37,15 @@ def current_user(request) -> User:
     return request.context["token_info"]["mock_user"]
 
 
+def first_header(request, name: bytes) -> str | None:
+    """A request header's first value, read from the ASGI scope (as Starlette's Headers.get
+    does, without building them)."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 class WaldurTokenAuth(ApiKeySecurityHandler):
     """The `Authorization` header (the spec's apiKey scheme) to the caller's user."""
 
@@ -43,8 +53,8 @@ class WaldurTokenAuth(ApiKeySecurityHandler):
         header = security_scheme["name"].lower().encode("latin-1")
 
         def verify(request):
-            value = next((value for name, value in request.scope["headers"] if name == header), None)
-            return NO_VALUE if value is None else waldur_user(value.decode("latin-1"), request)
+            value = first_header(request, header)
+            return NO_VALUE if value is None else waldur_user(value, request)
         return verify
 
 
@@ -53,8 +63,14 @@ class PrefactorBearerAuth(BearerSecurityHandler):
 
     def get_fn(self, security_scheme, required_scopes):
         def verify(request):
-            kind, token = self.get_auth_header_value(request)
-            return NO_VALUE if kind != "bearer" else prefactor_caller(token, request)
+            value = first_header(request, b"authorization")
+            if not value:
+                return NO_VALUE
+            try:  # as Connexion's get_auth_header_value reads it
+                kind, token = value.split(maxsplit=1)
+            except ValueError:
+                raise OAuthProblem(detail="Invalid authorization header") from None
+            return NO_VALUE if kind.lower() != "bearer" else prefactor_caller(token, request)
         return verify
 
 

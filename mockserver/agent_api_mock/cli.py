@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import gc
 import importlib
 import logging
 import socket
@@ -21,6 +20,7 @@ from agent_api_mock.app import create_app  # noqa: E402
 from agent_api_mock.broker import Broker  # noqa: E402
 from agent_api_mock.index import DESCRIPTION, version  # noqa: E402
 from agent_api_mock.permissions import describe  # noqa: E402
+from agent_api_mock.collector import keep_pauses_short  # noqa: E402
 from agent_api_mock.persistence import SqliteState  # noqa: E402
 from agent_api_mock.sessions import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SESSIONS  # noqa: E402
 from agent_api_mock.postgres_state import PostgresState, SessionState, SharedStateUnavailable, is_postgresql_url  # noqa: E402
@@ -148,11 +148,7 @@ class AnnouncingServer(uvicorn.Server):
 
     async def startup(self, sockets=None):
         await super().startup(sockets)
-        # What start-up built (the parsed spec, compiled validators, routes, the seed) lives as long
-        # as the process: out of the collector's sight, a full collection no longer walks it (tens of
-        # milliseconds on the event loop, the p99 of a loaded mock; bench/request_cost.py shows it).
-        gc.collect()
-        gc.freeze()
+        self.collector = keep_pauses_short()  # collector.py: what start-up built, out of full collections
         for server in self.servers if self.announce else ():
             for sock in server.sockets:
                 host, port = sock.getsockname()[:2]

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import fastjsonschema
 
+from connexion.context import scope as request_scope
 from connexion.json_schema import Draft4RequestValidator
 from connexion.lifecycle import ConnexionRequest
 from connexion.validators import AbstractRequestBodyValidator
@@ -298,10 +299,10 @@ class WaldurBodyValidator(AbstractRequestBodyValidator):
         return body, (waldur_field_errors(errors) if errors else None)
 
 
-def request_body(request: ConnexionRequest) -> dict:
-    """The body the validator parsed (once: handlers take no `body` argument, so Connexion
-    does not parse it again); for a Waldur write, raises its 400 if it was invalid."""
-    body, problem = request.scope["state"].get(BODY_STATE_KEY, ({}, None))
+def request_body() -> dict:
+    """The body the validator parsed for this request (once: handlers take no `body` argument, so
+    Connexion does not parse it again); for a Waldur write, raises its 400 if it was invalid."""
+    body, problem = request_scope["state"].get(BODY_STATE_KEY, ({}, None))
     if problem is not None:
         raise problem
     return body if body is not None else {}

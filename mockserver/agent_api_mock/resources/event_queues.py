@@ -13,7 +13,6 @@ DRF token (the agent presents the same string as its STOMP passcode).
 """
 from __future__ import annotations
 
-from connexion import request
 
 from agent_api_mock.errors import waldur_field_errors
 from agent_api_mock.events import OBJECT_TYPES, RegistrationFailed
@@ -39,7 +38,7 @@ def requested_object_types(body: dict) -> list | None:
 
 async def marketplace_site_agent_identities_register_queue(uuid: str):
     identity = manageable_identity(uuid)
-    body = request_body(request) or {}
+    body = request_body() or {}
     object_types = requested_object_types(body)
     caller = user()
     try:

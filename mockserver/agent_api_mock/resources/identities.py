@@ -16,7 +16,6 @@
 """
 from __future__ import annotations
 
-from connexion import request
 
 from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
@@ -139,7 +138,7 @@ async def marketplace_site_agent_identities_retrieve(uuid: str, field=None):
 
 
 async def marketplace_site_agent_identities_create():
-    body = request_body(request)
+    body = request_body()
     offering = offering_for_write(body)
     store = mock().store
     now = waldur_time(store.now())
@@ -151,7 +150,7 @@ async def marketplace_site_agent_identities_create():
 
 async def marketplace_site_agent_identities_update(uuid: str):
     identity = manageable_identity(uuid)
-    body = request_body(request)
+    body = request_body()
     if normalize_uuid(body.get("offering")) != identity["offering"]:
         # Waldur's AgentIdentitySerializer.validate_offering: an identity's offering is fixed at creation.
         raise waldur_field_errors({"offering": ["Offering cannot be changed after the agent identity is created."]})
@@ -163,7 +162,7 @@ async def marketplace_site_agent_identities_update(uuid: str):
 async def marketplace_site_agent_identities_register_service(uuid: str):
     store = mock().store
     identity = manageable_identity(uuid)
-    body = request_body(request)
+    body = request_body()
     existing = next((s for s in store.services_by_identity.get(identity["uuid"], []) if s["name"] == body["name"]), None)
     now = waldur_time(store.now())
     if existing is not None:

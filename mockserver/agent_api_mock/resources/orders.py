@@ -25,7 +25,6 @@ agent as Waldur's users do (Create, Update or Terminate of a resource).
 """
 from __future__ import annotations
 
-from connexion import request
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -228,7 +227,7 @@ def move(uuid: str, action: str, *kept_fields: str) -> None:
     `error_traceback.strip()`)."""
     store = mock().store
     order = changeable_order(uuid, action)
-    body = request_body(request)
+    body = request_body()
     writes = transition(store, order, action, **{name: str(body.get(name) or "").strip() for name in kept_fields})
     store.put(*writes)
     mock().events.order_written(store, order, writes[0][1])

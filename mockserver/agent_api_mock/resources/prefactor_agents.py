@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 
-from connexion import request
 
 from agent_api_mock.errors import prefactor_error
 from agent_api_mock.resources.family import Family, Part, free_json
@@ -58,7 +57,7 @@ def available_actions(status: str, instance_total: int) -> dict:
 
 
 async def create_agent():
-    body = request_body(request)
+    body = request_body()
     store = mock().store
     details, key = body["details"], body.get("idempotency_key")
     if key is not None and key in store.idempotency_keys:

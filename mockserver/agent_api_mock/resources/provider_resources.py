@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-from connexion import request
 
 from agent_api_mock.blanks import renders
 from agent_api_mock.responses import headers_only, json_response, mock, site
@@ -183,7 +182,7 @@ async def marketplace_provider_resources_team_list(uuid: str, field=None):
 
 async def marketplace_provider_resources_set_backend_id(uuid: str):
     resource = changeable_resource(uuid, "set_backend_id")
-    backend_id = request_body(request)["backend_id"]
+    backend_id = request_body()["backend_id"]
     mock().store.put(("resources", changed(resource, backend_id=backend_id)))
     return status("Resource backend_id has been changed." if backend_id != resource["backend_id"]
                   else "Resource backend_id is not changed.")
@@ -197,14 +196,14 @@ async def marketplace_provider_resources_set_limits(uuid: str):
     """set_limits: `resource.limits = new_limits`, stored whole. The view checks no key against the
     offering's components (it only logs changes of limit-billed ones); docs/sources.md, set_limits."""
     resource = changeable_resource(uuid, "set_limits")
-    limits = request_body(request)["limits"]
+    limits = request_body()["limits"]
     mock().store.put(("resources", changed(resource, limits=dict(limits))))
     return status("The resource limits are updated")
 
 
 async def marketplace_provider_resources_set_backend_metadata(uuid: str):
     resource = changeable_resource(uuid, "set_backend_metadata")
-    metadata = request_body(request)["backend_metadata"]
+    metadata = request_body()["backend_metadata"]
     mock().store.put(("resources", changed(resource, backend_metadata=dict(metadata))))
     return status("The backend metadata is updated")
 
@@ -230,7 +229,7 @@ async def marketplace_provider_resources_set_as_erred(uuid: str):
     """set_as_erred: the error message and traceback are replaced only by non-empty ones given
     (`if serializer.validated_data.get("error_message")`); the state becomes Erred. 200, no body."""
     resource = changeable_resource(uuid, "set_as_erred")
-    body = request_body(request)
+    body = request_body()
     given = {name: str(body[name]) for name in ("error_message", "error_traceback") if body.get(name)}
     mock().store.put(("resources", changed(resource, state="Erred", **given)))
     return headers_only({})

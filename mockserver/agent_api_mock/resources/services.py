@@ -198,7 +198,7 @@ async def marketplace_site_agent_services_retrieve(uuid: str):
 async def marketplace_site_agent_services_register_processor(uuid: str):
     service = changeable_service(uuid)
     store = mock().store
-    service, processor, created = registered(service, request_body(request), waldur_time(store.now()))
+    service, processor, created = registered(service, request_body(), waldur_time(store.now()))
     store.put(("services", service))
     return json_response(render_processor(processor, site(), service), status=201 if created else 200)
 
@@ -206,7 +206,7 @@ async def marketplace_site_agent_services_register_processor(uuid: str):
 async def marketplace_site_agent_services_set_statistics(uuid: str):
     service = changeable_service(uuid)
     store = mock().store
-    service = with_statistics(service, request_body(request)["statistics"], waldur_time(store.now()))
+    service = with_statistics(service, request_body()["statistics"], waldur_time(store.now()))
     store.put(("services", service))
     return encoded_response(encoded(service, site(), render_service))
 

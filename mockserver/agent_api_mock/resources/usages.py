@@ -20,7 +20,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from connexion import request
 
 from agent_api_mock import permissions
 from agent_api_mock.blanks import renders
@@ -269,7 +268,7 @@ def refuse_usage_report(resource: dict, body: dict, now) -> None:
 
 async def marketplace_component_usages_set_usage():
     store = mock().store
-    body = request_body(request)
+    body = request_body()
     resource = store.resources.get(normalize_uuid(body.get("resource")))
     # ComponentUsageCreateSerializer.resource: SlugRelatedField(queryset=Resource.objects.all()), so
     # any existing resource passes validation, whoever asks.
@@ -306,7 +305,7 @@ async def marketplace_component_usages_set_user_usages(uuid: str):
     # set_user_usage_permissions: permission_factory(SET_RESOURCE_USAGE, [resource.offering, resource.offering.customer])
     usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage", "RESOURCE.SET_USAGE",
                        "offering", "offering.customer", sees=sees_usage)
-    body = request_body(request)
+    body = request_body()
     now = waldur_time(store.now())
     old = {u["username"]: u for u in store.component_user_usages.values() if u["component_usage"] == usage["uuid"]}
     changes = []
@@ -335,7 +334,7 @@ async def marketplace_component_usages_set_user_usage(uuid: str):
     # set_user_usage_permissions: as set_user_usages'
     usage = changeable(store.component_usages, uuid, offering_of_usage, "ComponentUsage", "RESOURCE.SET_USAGE",
                        "offering", "offering.customer", sees=sees_usage)
-    body = request_body(request)
+    body = request_body()
     try:
         value = amount(body.get("usage", 0), "usage")
     except InvalidItem:

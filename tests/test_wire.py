@@ -3,6 +3,7 @@ JSON for anything a client may have sent."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -11,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_api import DRF_TIME, PREFACTOR_ID, STAFF, json_containers, service_path
-from agent_api_mock.wire import json_bytes, normalize_uuid, parse_time, prefactor_id, prefactor_partition, waldur_time
+from agent_api_mock.wire import (CROCKFORD, json_bytes, normalize_uuid, parse_time, prefactor_id, prefactor_partition,
+                                 prefactor_time, waldur_time)
 
 
 @given(st.uuids())
@@ -86,3 +88,18 @@ def test_json_bytes_round_trips_any_json_value(value):
 
 def refuse(constant: str):
     raise AssertionError(f"{constant} is not JSON")
+
+
+@given(st.datetimes(min_value=datetime(1000, 1, 1), timezones=st.none() | st.just(timezone.utc)))
+def test_prefactor_times_are_written_with_microseconds_and_z_as_strftime_writes_them(moment):
+    assert prefactor_time(moment) == moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@given(st.integers(min_value=0, max_value=2 ** 30 - 1))
+def test_minted_prefactor_ids_start_with_the_time_they_were_minted(partition):
+    before = int(time.time() * 1000)
+    minted = prefactor_id(partition)
+    millis = 0
+    for char in minted[:10]:  # 50 bits: 2 zero bits, the 48-bit milliseconds
+        millis = millis * 32 + CROCKFORD.index(char)
+    assert before <= millis <= int(time.time() * 1000)

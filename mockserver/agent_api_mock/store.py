@@ -32,6 +32,7 @@ a transaction too: the new state is checked, stored, and only then replaces the 
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -243,6 +244,7 @@ def families():
     return FAMILIES
 
 
+@functools.cache
 def family_named(name: str):
     from agent_api_mock.resources import FAMILY_NAMED
     return FAMILY_NAMED[name]

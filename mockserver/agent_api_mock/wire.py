@@ -40,7 +40,7 @@ def waldur_time(moment: datetime | None) -> str | None:
 
 def prefactor_time(moment: datetime) -> str:
     """`2025-01-06T09:00:00.123456Z` (strftime's `%Y-%m-%dT%H:%M:%S.%fZ`, at a third of its cost)."""
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"  # without any UTC offset isoformat adds
 
 
 def parse_time(text: str | datetime | None) -> datetime | None:

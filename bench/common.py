@@ -174,7 +174,6 @@ class WrkResult:
     max_ms: float
     errors: int      # socket errors and timeouts
     non_2xx: int     # answers other than 2xx/3xx
-    upstream_p50_ms: float | None = None  # through our proxy: the median wait for its upstream (proxy.py)
 
     def cells(self) -> list[str]:
         return [f"{self.rps:,.0f}", f"{self.p50_ms:.1f}", f"{self.p99_ms:.1f}", f"{self.non_2xx + self.errors}"]

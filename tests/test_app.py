@@ -55,6 +55,13 @@ def test_browsers_may_call_and_read_the_pagination_headers(client):
     answer = client.get(SERVICES, headers={**STAFF, "Origin": "http://localhost:3000"})
     exposed = {header.strip().lower() for header in answer.headers["Access-Control-Expose-Headers"].split(",")}
     assert {"link", "x-result-count"} <= exposed
+    assert answer.headers.get_list("vary") == ["Origin"]
+
+
+def test_a_client_without_an_origin_gets_no_cors_headers_as_from_waldur_itself(client):
+    answer = client.get(SERVICES, headers=STAFF)
+    assert answer.status_code == 200
+    assert not [name for name in answer.headers if name.lower().startswith("access-control-") or name.lower() == "vary"]
 
 
 # --- GET / -------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from connexion.resolver import Resolver
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 
 from agent_api_mock import admin, docs, index
@@ -37,7 +36,7 @@ from agent_api_mock.errors import ApiError, error_for_path, to_connexion_respons
 from agent_api_mock.resources import handler_for
 from agent_api_mock.journal import Journal
 from agent_api_mock.faults import Faults
-from agent_api_mock.middleware import AccessLog, BufferBody, JsonErrorsOnly, RecordRequests, SelectSession, SimulateTrouble
+from agent_api_mock.middleware import AccessLog, BufferBody, CorsForBrowsers, JsonErrorsOnly, RecordRequests, SelectSession, SimulateTrouble
 from agent_api_mock.shared_state import SharedState
 from agent_api_mock.sessions import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SESSIONS, MB, SessionStates, Sessions
 from agent_api_mock.store import StateNotSaved, Store
@@ -172,7 +171,7 @@ def create_app(data: dict | None = None, *, admin_surface: bool = True, validate
     logging_layer = [Middleware(AccessLog, operations=mock.operations, stream=access_log)] if access_log else []
     app = Starlette(routes=routes, middleware=[
         *logging_layer,
-        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
+        Middleware(CorsForBrowsers, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
                    expose_headers=["Link", "X-Result-Count"]),
         Middleware(SelectSession, sessions=sessions),
         Middleware(JsonErrorsOnly),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from http import HTTPStatus
 
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from agent_api_mock.errors import ApiError, error_for_path
@@ -107,6 +108,21 @@ class SelectSession:
                 scope["raw_path"] = within or b"/"
         scope["mock"], scope["sessions"], scope["session"] = mock, self.sessions, name
         scope.setdefault("state", {})
+        await self.app(scope, receive, send)
+
+
+class CorsForBrowsers:
+    """Starlette's CORS layer (`options` as CORSMiddleware takes them) for requests that carry an
+    `Origin` (browsers, and preflights); other clients pass it by: for them its only work was a
+    `Vary: Origin` header, which Waldur's own middleware does not send either
+    (waldur_core/server/middleware.py answers preflights only)."""
+
+    def __init__(self, app, **options):
+        self.app, self.cors = app, CORSMiddleware(app, **options)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and last_header(scope, b"origin") is not None:
+            return await self.cors(scope, receive, send)
         await self.app(scope, receive, send)
 
 

@@ -4,9 +4,10 @@
 
 In one run, on a private PostgreSQL cluster in a temporary folder (tests/postgres_cluster.py,
 fsync on, 127.0.0.1 only):
-- requests/s and p50/p99 (wrk) of a read (retrieve a service) and a write (register_processor,
-  8 names, so updates after the first 8) on: one process in memory, one process on PostgreSQL,
-  `--workers 2` on PostgreSQL;
+- requests/s and p50/p99 (wrk, after an unmeasured second) of a read (retrieve a service) and a
+  write (register_processor, 8 names, so updates after the first 8) on: one process in memory,
+  one process on PostgreSQL, `--workers 2` on PostgreSQL (target: reads at least 1.6x one
+  process);
 - 64 writers at once (one register_processor each, distinct names) spread over two processes on
   one database: lost or doubled processors (target: 0 of each);
 - memory per session of the built-in data: a mock's resident memory before and after 50
@@ -37,6 +38,7 @@ LOADS = {
                                        rotating_body('{"name": "bench-%d", "backend_type": "SLURM"}', 8)),
 }
 WRITERS = 64
+READS_SCALED = 1.6  # issue 23: --workers 2 on a shared state serves reads at least this many times one process
 SESSIONS = 50
 
 
@@ -47,7 +49,8 @@ def new_database(cluster: Cluster) -> str:
     return cluster.url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def throughput(cluster: Cluster, seconds: float, connections: int) -> list[list[str]]:
+def throughput(cluster: Cluster, seconds: float, connections: int, figures: dict) -> list[list[str]]:
+    """Rows of the table; `figures` gets each WrkResult by (setup, load)."""
     rows = []
     setups = {"1 process, memory": [], "1 process, PostgreSQL": ["--state", None],
               "--workers 2, PostgreSQL": ["--state", None, "--workers", "2"]}
@@ -55,7 +58,11 @@ def throughput(cluster: Cluster, seconds: float, connections: int) -> list[list[
         options = [new_database(cluster) if option is None else option for option in options]
         with start_mock(*options) as mock:
             for load_name, load in LOADS.items():
+                # Unmeasured first: the mock answers its readiness check once one worker is up, and
+                # connections opened before the others are would all go to that one.
+                run_wrk(mock.url, load, seconds=1, connections=connections)
                 result = run_wrk(mock.url, load, seconds=seconds, connections=connections)
+                figures[name, load_name] = result
                 rows.append([name, load_name, *result.cells()])
                 print(f"  {name:<26} {load_name:<28} {result.rps:,.0f} req/s", flush=True)
     return rows
@@ -120,7 +127,8 @@ def main() -> int:
     targets = Targets()
     try:
         cluster.start()
-        rows = throughput(cluster, args.seconds, args.connections)
+        figures: dict = {}
+        rows = throughput(cluster, args.seconds, args.connections, figures)
         acknowledged, lost, doubled, elapsed = concurrent_writers(cluster)
     finally:
         cluster.delete()
@@ -134,6 +142,10 @@ def main() -> int:
     targets.check("no write lost", lost == 0, f"{lost} lost")
     targets.check("no write doubled", doubled == 0, f"{doubled} doubled")
     targets.check("every writer acknowledged", acknowledged == WRITERS, f"{acknowledged} of {WRITERS}")
+    read = "read (retrieve service)"
+    scaled = figures["--workers 2, PostgreSQL", read].rps / figures["1 process, PostgreSQL", read].rps
+    targets.check(f"reads with --workers 2 >= {READS_SCALED}x one process, on PostgreSQL", scaled >= READS_SCALED,
+                  f"{scaled:.2f}x")
     return targets.report()
 
 

@@ -152,6 +152,17 @@ def test_a_json_content_type_with_a_charset_is_json(client, write_path):
     assert answer.status_code == 200
 
 
+@pytest.mark.parametrize("charset", ["no-such-charset", "utf-8x"])
+def test_a_charset_python_does_not_know_is_ignored_and_the_body_read_as_utf8_as_django_does(client, write_path, charset):
+    content_type = f"application/json;charset={charset}"
+    answer = client.post(write_path, headers={**STAFF, "Content-Type": content_type},
+                         content='{"statistics": {"name": "é"}}'.encode())
+    assert answer.status_code == 200 and answer.json()["statistics"] == {"name": "é"}
+    created = client.post(AGENTS, headers={**PREFACTOR, "Content-Type": content_type},
+                          content=b'{"details": {"name": "charset"}}')
+    assert created.status_code == 201 and created.json()["details"]["name"] == "charset"
+
+
 def body_of_exactly(size: int) -> bytes:
     prefix, suffix = b'{"statistics": "', b'"}'
     return prefix + b"x" * (size - len(prefix) - len(suffix)) + suffix

@@ -10,6 +10,7 @@ These collect every error and answer as the real services do:
 """
 from __future__ import annotations
 
+import codecs
 import functools
 from urllib.parse import parse_qsl, urlencode
 
@@ -278,6 +279,15 @@ async def received_body(receive) -> tuple[list[dict], bytes]:
     return messages, b"".join(chunks)
 
 
+def known_encoding(charset: str | None) -> str:
+    """The body's charset, as Django reads it (HttpRequest._set_content_type_params): one Python
+    does not know is ignored, and the body read as UTF-8."""
+    try:
+        return codecs.lookup(charset).name if charset else "utf-8"
+    except LookupError:
+        return "utf-8"
+
+
 class WaldurBodyValidator(AbstractRequestBodyValidator):
     """Parses and validates a Waldur write's body, and keeps the verdict for the handler."""
 
@@ -291,7 +301,7 @@ class WaldurBodyValidator(AbstractRequestBodyValidator):
             body: object = {}
         else:
             try:
-                body = strict_json(raw.decode(self._encoding or "utf-8"))
+                body = strict_json(raw.decode(known_encoding(self._encoding)))
             except (ValueError, UnicodeDecodeError) as error:
                 return None, waldur_detail(400, f"JSON parse error - {error}")
         body, null_characters = drf_trimmed(self._schema, body)
@@ -355,7 +365,7 @@ class PrefactorBodyValidator(AbstractRequestBodyValidator):
 
     async def wrap_receive(self, receive, *, scope):
         messages, raw = await received_body(receive)
-        body = self.parsed(raw, self._encoding or "utf-8")
+        body = self.parsed(raw, known_encoding(self._encoding))
         self._validate(body)
         scope.setdefault("state", {})[BODY_STATE_KEY] = (body, None)
         return self._insert_messages(receive, messages=messages), scope

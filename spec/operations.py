@@ -97,30 +97,31 @@ class OperationIndex:
     """Finds the documented operation (and the documented methods) of a request path."""
 
     def __init__(self, apis=tuple(DOCUMENTS)):
-        self._paths: list[tuple[re.Pattern, dict[str, Operation]]] = []
+        patterns: list[str] = []
+        self._operations_at: list[dict[str, Operation]] = []  # by the position of their path's pattern
         self.all: list[Operation] = []
         self.prefixes: dict[str, str] = {}  # api -> the path prefix its documented paths share
         for api in apis:
             paths = document(api)["paths"]
             for template, item in paths.items():
-                pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
+                patterns.append("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
                 shared = tuple(resolve(api, parameter) for parameter in item.get("parameters", []))
                 operations = {
                     method.upper(): Operation(api, method.upper(), template, spec["operationId"], spec,
                                               shared + tuple(resolve(api, p) for p in spec.get("parameters", [])))
                     for method, spec in item.items() if method in METHODS
                 }
-                self._paths.append((pattern, operations))
+                self._operations_at.append(operations)
                 self.all += operations.values()
             self.prefixes[api] = _common_prefix(list(paths))
         self._by_id = {operation.operation_id: operation for operation in self.all}
         # All the templates in one expression, in document order (the first that matches wins):
         # one match a request instead of one per documented path.
-        self._any_path = re.compile("|".join(f"(?P<p{i}>{pattern.pattern})" for i, (pattern, _) in enumerate(self._paths)))
+        self._any_path = re.compile("|".join(f"(?P<p{i}>{pattern})" for i, pattern in enumerate(patterns)))
 
     def operations_at(self, path: str) -> dict[str, Operation]:
         match = self._any_path.match(path)
-        return self._paths[int(match.lastgroup[1:])][1] if match else {}
+        return self._operations_at[int(match.lastgroup[1:])] if match else {}
 
     def find(self, method: str, path: str) -> Operation | None:
         operations = self.operations_at(path)

@@ -140,7 +140,9 @@ class ApiPaths(BaseRoute):
 
     def matches(self, scope):
         path, root_path = scope["path"], scope.get("root_path", "")
-        if scope["type"] == "http" and path.removeprefix(root_path if path.startswith(root_path + "/") else "").startswith("/api/"):
+        if root_path and path.startswith(root_path + "/"):  # a server that keeps its root path in `path`
+            path = path[len(root_path):]
+        if scope["type"] == "http" and path.startswith("/api/"):
             return Match.FULL, {}
         return Match.NONE, {}
 

@@ -5,6 +5,7 @@ from connexion.exceptions import OAuthProblem
 from connexion.security import NO_VALUE, ApiKeySecurityHandler, BearerSecurityHandler
 
 from agent_api_mock.errors import prefactor_error, waldur_detail
+from agent_api_mock.middleware import first_header
 from agent_api_mock.store import User
 
 WWW_AUTHENTICATE = {"WWW-Authenticate": "Token"}
@@ -37,13 +38,9 @@ def current_user(request) -> User:
     return request.context["token_info"]["mock_user"]
 
 
-def first_header(request, name: bytes) -> str | None:
-    """A request header's first value, read from the ASGI scope (as Starlette's Headers.get
-    does, without building them)."""
-    for key, value in request.scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
+def header_text(request, name: bytes) -> str | None:
+    value = first_header(request.scope, name)
+    return None if value is None else value.decode("latin-1")
 
 
 class WaldurTokenAuth(ApiKeySecurityHandler):
@@ -53,7 +50,7 @@ class WaldurTokenAuth(ApiKeySecurityHandler):
         header = security_scheme["name"].lower().encode("latin-1")
 
         def verify(request):
-            value = first_header(request, header)
+            value = header_text(request, header)
             return NO_VALUE if value is None else waldur_user(value, request)
         return verify
 
@@ -63,7 +60,7 @@ class PrefactorBearerAuth(BearerSecurityHandler):
 
     def get_fn(self, security_scheme, required_scopes):
         def verify(request):
-            value = first_header(request, b"authorization")
+            value = header_text(request, b"authorization")
             if not value:
                 return NO_VALUE
             try:  # as Connexion's get_auth_header_value reads it

@@ -34,7 +34,8 @@ def path_arguments_only(operation) -> list[str] | None:
 
 
 def caller(operation):
-    """(request -> response) for the operation's handler."""
+    """(scope, receive -> response) for the operation's handler; keeps nothing of `operation`
+    (Connexion's context proxy) but what it reads now."""
     function, names = operation.function, path_arguments_only(operation)
     if names is not None:
         async def call(scope, receive):
@@ -60,6 +61,6 @@ class CallHandler:
             raise HTTPException(405 if self.operations.allowed_methods(scope["path"]) else 404)
         call = self.callers.get(operation_id)
         if call is None:
-            call = self.callers[operation_id] = caller(routed_operation._get_current_object())
+            call = self.callers[operation_id] = caller(routed_operation)
         response = await call(scope, receive)
         await response(scope, receive, send)

@@ -30,6 +30,14 @@ async def answer(error: ApiError, scope, receive, send) -> None:
     await Response(body, error.status, headers=error.headers, media_type="application/json")(scope, receive, send)
 
 
+def first_header(scope, name: bytes) -> bytes | None:
+    """A request header's first value, as Starlette's Headers.get and Connexion read it."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
+
+
 def last_header(scope, name: bytes) -> bytes | None:
     """A request header's value (the last one, if repeated), without building a dict of them all."""
     found = None

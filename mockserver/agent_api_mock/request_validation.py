@@ -16,24 +16,19 @@ from connexion.middleware.request_validation import (
     RequestValidationOperation,
 )
 
+from agent_api_mock.middleware import first_header
+
 MEDIA_TYPES_KEPT = 32  # per operation: a client sending ever new Content-Type values grows nothing
-
-
-def content_type_header(headers: list[tuple[bytes, bytes]]) -> bytes | None:
-    """The first Content-Type header's value, as Connexion reads it."""
-    for name, value in headers:
-        if name.lower() == b"content-type":
-            return value
-    return None
 
 
 class ValidateOperationRequests(RequestValidationOperation):
     def __init__(self, next_app, *, operation, strict_validation=False, validator_map=None):
         super().__init__(next_app, operation=operation, strict_validation=strict_validation,
                          validator_map=validator_map)
+        self.uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
         self.parameter_validator = self._validator_map["parameter"](
             operation.parameters,
-            uri_parser=operation.uri_parser_class(operation.parameters, operation.body_definition()),
+            uri_parser=self.uri_parser,
             strict_validation=strict_validation,
             security_query_params=self.security_query_params) if operation.parameters or strict_validation else None
         self.body_validators: dict[bytes | None, object] = {}
@@ -55,7 +50,7 @@ class ValidateOperationRequests(RequestValidationOperation):
                 nullable=utils.is_nullable(operation.body_definition(mime_type)),
                 encoding=encoding,
                 strict_validation=self.strict_validation,
-                uri_parser=operation.uri_parser_class(operation.parameters, operation.body_definition()))
+                uri_parser=self.uri_parser)
         if len(self.body_validators) < MEDIA_TYPES_KEPT:
             self.body_validators[content_type] = validator
         return validator
@@ -63,7 +58,7 @@ class ValidateOperationRequests(RequestValidationOperation):
     async def __call__(self, scope, receive, send):
         if self.parameter_validator is not None:
             self.parameter_validator.validate(scope)
-        validator = self.body_validator(content_type_header(scope["headers"]))
+        validator = self.body_validator(first_header(scope, b"content-type"))
         if validator is not None:
             receive, scope = await validator.wrap_receive(receive, scope=scope)
         await self.next_app(scope, receive, send)

@@ -13,7 +13,6 @@ DRF token (the agent presents the same string as its STOMP passcode).
 """
 from __future__ import annotations
 
-
 from agent_api_mock.errors import waldur_field_errors
 from agent_api_mock.events import OBJECT_TYPES, RegistrationFailed
 from agent_api_mock.responses import json_response, mock

@@ -16,7 +16,6 @@
 """
 from __future__ import annotations
 
-
 from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail, waldur_field_errors
 from agent_api_mock import permissions

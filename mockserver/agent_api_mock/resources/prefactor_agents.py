@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 
-
 from agent_api_mock.errors import prefactor_error
 from agent_api_mock.resources.family import Family, Part, free_json
 from agent_api_mock.responses import json_response, mock

@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-
 from agent_api_mock.blanks import renders
 from agent_api_mock.responses import headers_only, json_response, mock, site
 from agent_api_mock.resources.agent_status import RESOURCE_READ, RESOURCES_LISTED, refresh_agent_status

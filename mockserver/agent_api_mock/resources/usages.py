@@ -20,7 +20,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-
 from agent_api_mock import permissions
 from agent_api_mock.blanks import renders
 from agent_api_mock.errors import waldur_detail, waldur_field_errors

@@ -2,7 +2,6 @@
 caller as the agent prints it at start-up, and `GET /api/version/`."""
 from __future__ import annotations
 
-
 from agent_api_mock.blanks import renders
 from agent_api_mock.responses import mock, site
 from agent_api_mock.resources.common import object_answer, user
